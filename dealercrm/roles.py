@@ -1,0 +1,153 @@
+"""The four roles of DealerCRM and what each may do (R7.1).
+
+Roles are Django groups. This module is pure data plus small helpers with no app imports, so
+every app may use the role names; the group/permission rows are written by
+``dealercrm/migrations`` through :func:`roles_sync`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any
+
+
+class Role(StrEnum):
+    SERVICE_MARKETING = "service_marketing"
+    MANAGER = "manager"
+    SALES_ADVISOR = "sales_advisor"
+    DMS_CLIENT = "dms_client"
+
+
+#: Roles that see every customer. Advisors see only the customers assigned to them.
+ROLES_SEEING_ALL = frozenset({Role.SERVICE_MARKETING, Role.MANAGER, Role.DMS_CLIENT})
+
+_ALL = ("view", "add", "change", "delete")
+_VIEW = ("view",)
+_WRITE = ("view", "add", "change")
+
+#: Model permissions per role: {role: {"app_label.model": actions}}.
+#: Advisors may change the records they work with daily (contacts, odometer readings seen at a
+#: touch point); the DMS client writes the data the DMS is the system of record for.
+ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
+    Role.SERVICE_MARKETING: {
+        "customers.customer": _WRITE,
+        "customers.profileobservation": _ALL,
+        "customers.contactpreference": _ALL,
+        "customers.channeloptout": _ALL,
+        "customers.valueevent": _ALL,
+        "vehicles.brand": _VIEW,
+        "vehicles.vehiclemodel": _VIEW,
+        "vehicles.vehicle": _WRITE,
+        "vehicles.purchase": _VIEW,
+        "vehicles.odometerreading": _WRITE,
+        "vehicles.serviceorder": _VIEW,
+        "vehicles.serviceorderline": _VIEW,
+        "contacts.contactlog": _ALL,
+        "contacts.satisfactionsurvey": _ALL,
+        "contacts.complaint": _ALL,
+        "contacts.complaintstatuschange": _WRITE,
+    },
+    Role.MANAGER: {
+        "customers.customer": _ALL,
+        "customers.profileobservation": _ALL,
+        "customers.contactpreference": _ALL,
+        "customers.channeloptout": _ALL,
+        "customers.valueevent": _ALL,
+        "vehicles.brand": _ALL,
+        "vehicles.vehiclemodel": _ALL,
+        "vehicles.vehicle": _ALL,
+        "vehicles.purchase": _ALL,
+        "vehicles.odometerreading": _ALL,
+        "vehicles.serviceorder": _ALL,
+        "vehicles.serviceorderline": _ALL,
+        "contacts.contactlog": _ALL,
+        "contacts.satisfactionsurvey": _ALL,
+        "contacts.complaint": _ALL,
+        "contacts.complaintstatuschange": _ALL,
+    },
+    Role.SALES_ADVISOR: {
+        "customers.customer": ("view", "change"),
+        "customers.profileobservation": _WRITE,
+        "customers.contactpreference": _WRITE,
+        "customers.channeloptout": _WRITE,
+        "customers.valueevent": _VIEW,
+        "vehicles.brand": _VIEW,
+        "vehicles.vehiclemodel": _VIEW,
+        "vehicles.vehicle": _VIEW,
+        "vehicles.purchase": _VIEW,
+        "vehicles.odometerreading": _WRITE,
+        "vehicles.serviceorder": _VIEW,
+        "vehicles.serviceorderline": _VIEW,
+        "contacts.contactlog": _WRITE,
+        "contacts.satisfactionsurvey": _VIEW,
+        "contacts.complaint": _VIEW,
+        "contacts.complaintstatuschange": _VIEW,
+    },
+    Role.DMS_CLIENT: {
+        "customers.customer": _WRITE,
+        "customers.profileobservation": _WRITE,
+        "customers.contactpreference": _WRITE,
+        "customers.channeloptout": _WRITE,
+        "customers.valueevent": _WRITE,
+        "vehicles.brand": _WRITE,
+        "vehicles.vehiclemodel": _WRITE,
+        "vehicles.vehicle": _WRITE,
+        "vehicles.purchase": _WRITE,
+        "vehicles.odometerreading": _WRITE,
+        "vehicles.serviceorder": _WRITE,
+        "vehicles.serviceorderline": _ALL,
+        "contacts.contactlog": _WRITE,
+        "contacts.satisfactionsurvey": _WRITE,
+        "contacts.complaint": _WRITE,
+        "contacts.complaintstatuschange": _WRITE,
+    },
+}
+
+
+def user_roles(user: Any) -> frozenset[Role]:
+    """The roles of ``user`` (cached on the user object for the request)."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_dealercrm_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = frozenset(Role(n) for n in names if n in Role._value2member_map_)
+        user._dealercrm_roles = cached
+    return cached
+
+
+def sees_all_customers(user: Any) -> bool:
+    """True for superusers and roles that are not scoped to their own customers."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser or user_roles(user) & ROLES_SEEING_ALL)
+
+
+def roles_sync(apps: Any, roles: Iterable[Role] = tuple(Role)) -> None:
+    """Create the role groups and set their permissions to exactly :data:`ROLE_PERMISSIONS`.
+
+    Takes an app registry so data migrations can pass their historical one. Permissions that do
+    not exist yet (a model added by a later migration) are created first.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role in roles:
+        group, _ = group_model.objects.get_or_create(name=role.value)
+        wanted = []
+        for model_label, actions in ROLE_PERMISSIONS[role].items():
+            app_label, model_name = model_label.split(".")
+            for action in actions:
+                wanted.append((app_label, f"{action}_{model_name}"))
+        perms = [
+            permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+            for app_label, codename in wanted
+        ]
+        group.permissions.set(perms)

@@ -1,0 +1,1 @@
+"""Dashboards, the monthly win-back report and exports (R6)."""

@@ -1,0 +1,1 @@
+"""Follow-up tasks, campaigns, contact plans and repurchase intent (R5)."""
