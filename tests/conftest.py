@@ -1,0 +1,38 @@
+"""Shared fixtures: users in each role, and a query-count assertion helper."""
+
+from __future__ import annotations
+
+import pytest
+
+from dealercrm.roles import Role
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def advisor(db):
+    return UserFactory(username="advisor_a", role=Role.SALES_ADVISOR)
+
+
+@pytest.fixture
+def other_advisor(db):
+    return UserFactory(username="advisor_b", role=Role.SALES_ADVISOR)
+
+
+@pytest.fixture
+def marketing(db):
+    return UserFactory(username="marketing_staff", role=Role.SERVICE_MARKETING)
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="manager_user", role=Role.MANAGER)
+
+
+@pytest.fixture
+def dms_client(db):
+    return UserFactory(username="dms_client", role=Role.DMS_CLIENT, is_staff=False)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_superuser=True)

@@ -1,0 +1,223 @@
+"""factory_boy factories for every model, used by all tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from contacts import models as contacts
+from customers import models as customers
+from dealercrm.roles import Role
+from vehicles import models as vehicles
+
+_VIN_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+
+
+def _vin(n: int) -> str:
+    """A valid, unique 17-character VIN for sequence number ``n``."""
+    digits = []
+    for _ in range(8):
+        n, r = divmod(n, len(_VIN_ALPHABET))
+        digits.append(_VIN_ALPHABET[r])
+    return "LSV" + "ABCDEF" + "".join(reversed(digits))
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    is_staff = True
+    password = factory.django.Password("pw-for-tests-9137")
+
+    @factory.post_generation
+    def role(self, create: bool, extracted: Role | str | None, **kwargs) -> None:
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=Role(extracted).value))
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = customers.Customer
+
+    name = factory.Sequence(lambda n: f"客户{n}")
+    mobile = factory.Sequence(lambda n: f"139{n:08d}")
+    gender = customers.Gender.MALE
+    birth_year = 1985
+    region = "广东省深圳市"
+    source = "dms"
+    external_id = factory.Sequence(lambda n: f"C{n:07d}")
+
+
+class ProfileObservationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = customers.ProfileObservation
+
+    customer = factory.SubFactory(CustomerFactory)
+    attribute = customers.ProfileAttribute.INCOME_BAND
+    value = customers.IncomeBand.MIDDLE
+    observed_on = dt.date(2022, 5, 1)
+    observation_source = customers.ObservationSource.SURVEY
+
+
+class ContactPreferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = customers.ContactPreference
+
+    customer = factory.SubFactory(CustomerFactory)
+    preferred_channels = factory.LazyFunction(lambda: ["wechat", "sms"])
+    disliked_channels = factory.LazyFunction(lambda: ["phone"])
+    preferred_days = customers.DayPreference.WEEKEND
+    time_windows = factory.LazyFunction(lambda: ["evening"])
+
+
+class ChannelOptOutFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = customers.ChannelOptOut
+
+    customer = factory.SubFactory(CustomerFactory)
+    channel = customers.Channel.PHONE
+    reason = "不想接电话"
+    opted_out_on = dt.date(2023, 3, 1)
+
+
+class ValueEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = customers.ValueEvent
+
+    customer = factory.SubFactory(CustomerFactory)
+    layer = customers.ValueLayer.EVENT_ATTENDANCE
+    occurred_on = dt.date(2024, 6, 1)
+    description = "新车品鉴会"
+
+
+class BrandFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = vehicles.Brand
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"品牌{n}")
+    name_en = factory.Sequence(lambda n: f"Brand{n}")
+
+
+class VehicleModelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = vehicles.VehicleModel
+
+    brand = factory.SubFactory(BrandFactory)
+    name = factory.Sequence(lambda n: f"车型{n}")
+    price_tier = vehicles.PriceTier.MID
+    list_price = Decimal("189900.00")
+
+
+class VehicleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = vehicles.Vehicle
+
+    vin = factory.Sequence(_vin)
+    plate = factory.Sequence(lambda n: f"粤B{n % 100000:05d}")
+    model = factory.SubFactory(VehicleModelFactory)
+    owner = factory.SubFactory(CustomerFactory)
+    model_year = 2019
+    source = "dms"
+    external_id = factory.Sequence(lambda n: f"V{n:07d}")
+
+
+class PurchaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = vehicles.Purchase
+
+    customer = factory.SubFactory(CustomerFactory)
+    vehicle = factory.SubFactory(VehicleFactory, owner=factory.SelfAttribute("..customer"))
+    purchased_on = dt.date(2019, 4, 18)
+    price_paid = Decimal("175000.00")
+    payment_method = vehicles.PaymentMethod.FULL
+    funding_source = vehicles.FundingSource.OWN
+    source = "dms"
+    external_id = factory.Sequence(lambda n: f"P{n:07d}")
+
+
+class ServiceOrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = vehicles.ServiceOrder
+
+    customer = factory.SubFactory(CustomerFactory)
+    vehicle = factory.SubFactory(VehicleFactory, owner=factory.SelfAttribute("..customer"))
+    opened_on = dt.date(2024, 9, 10)
+    closed_on = factory.SelfAttribute("opened_on")
+    odometer_km = 52000
+    source = "dms"
+    external_id = factory.Sequence(lambda n: f"RO{n:08d}")
+
+
+class ServiceOrderLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = vehicles.ServiceOrderLine
+
+    order = factory.SubFactory(ServiceOrderFactory)
+    line_no = factory.Sequence(lambda n: n + 1)
+    category = vehicles.LineCategory.MAINTENANCE
+    description = "常规保养"
+    amount = Decimal("680.00")
+
+
+class OdometerReadingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = vehicles.OdometerReading
+
+    vehicle = factory.SubFactory(VehicleFactory)
+    read_on = dt.date(2024, 9, 10)
+    km = 52000
+    reading_source = vehicles.ReadingSource.SERVICE_ORDER
+
+
+class ContactLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = contacts.ContactLog
+
+    customer = factory.SubFactory(CustomerFactory)
+    contacted_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=3))
+    channel = contacts.ContactChannel.PHONE
+    contact_type = contacts.ContactType.CARE_CALL
+    feedback = "车况良好"
+
+
+class SatisfactionSurveyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = contacts.SatisfactionSurvey
+
+    customer = factory.SubFactory(CustomerFactory)
+    surveyed_on = dt.date(2024, 9, 12)
+    overall = 8
+    repair_quality = 8
+    price = 7
+    speed = 9
+    reception_attitude = 9
+    information_clarity = 8
+
+
+class ComplaintFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = contacts.Complaint
+
+    customer = factory.SubFactory(CustomerFactory)
+    opened_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=2))
+    category = contacts.ComplaintCategory.SPEED
+    description = "保养等待时间太长"
+
+
+class ComplaintStatusChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = contacts.ComplaintStatusChange
+
+    complaint = factory.SubFactory(ComplaintFactory)
+    status = contacts.ComplaintStatus.ACKNOWLEDGED
+    changed_at = factory.LazyAttribute(lambda o: o.complaint.opened_at + dt.timedelta(hours=1))
