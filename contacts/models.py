@@ -109,7 +109,7 @@ class ContactLog(SyncedModel):
         if (
             self.next_step_due
             and self.contacted_at
-            and self.next_step_due < self.contacted_at.date()
+            and self.next_step_due < timezone.localdate(self.contacted_at)
         ):
             raise ValidationError(
                 {"next_step_due": _("The next step cannot be due before the contact.")}
@@ -214,9 +214,12 @@ class ComplaintQuerySet(models.QuerySet):
         return self.filter(status__in=UNRESOLVED_STATUSES)
 
     def response_overdue(self, now: dt.datetime | None = None) -> ComplaintQuerySet:
-        """Complaints whose promised first response time passed without a response (R3.3)."""
+        """Unresolved complaints whose promised first response time passed without a response
+        (R3.3). A resolved or closed complaint has had its answer and is never overdue."""
         now = now or timezone.now()
-        return self.filter(first_response_at__isnull=True, promised_response_by__lt=now)
+        return self.unresolved().filter(
+            first_response_at__isnull=True, promised_response_by__lt=now
+        )
 
 
 class Complaint(SyncedModel):
@@ -282,8 +285,14 @@ class Complaint(SyncedModel):
 
     @property
     def response_overdue(self) -> bool:
-        """The promised first response time passed without a response."""
-        return self.first_response_at is None and self.promised_response_by < timezone.now()
+        """The complaint is unresolved and its promised first response time passed without a
+        response."""
+        return (
+            not self.is_resolved
+            and self.first_response_at is None
+            and self.promised_response_by is not None
+            and self.promised_response_by < timezone.now()
+        )
 
     def clean(self) -> None:
         super().clean()

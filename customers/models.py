@@ -29,7 +29,7 @@ from customers.validators import (
     validate_cn_mobile,
     validate_not_future_date,
 )
-from dealercrm.roles import sees_all_customers
+from dealercrm.roles import is_sales_advisor, sees_all_customers
 
 
 class SyncedModel(models.Model):
@@ -101,15 +101,18 @@ class Channel(models.TextChoices):
 
 class CustomerQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> CustomerQuerySet:
-        """Customers ``user`` may see: all for staff roles and managers, own ones for advisors.
+        """Customers ``user`` may see: all for staff roles and managers, own ones for advisors,
+        none for anyone else.
 
         This is the one place record scoping lives (R7.1); views, API and exports all call it.
         """
         if sees_all_customers(user):
             return self
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(sales_advisor=user)
+        if is_sales_advisor(user):
+            return self.filter(sales_advisor=user)
+        # Anonymous, or no role (e.g. a leaver whose role was removed but who is still named
+        # on customers until reassignment, R7.2): nothing.
+        return self.none()
 
     def assigned_to(self, user: Any) -> CustomerQuerySet:
         """Customers whose sales advisor or service-marketing owner is ``user``."""
@@ -180,6 +183,12 @@ class Customer(SyncedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean_fields(self, exclude=None) -> None:
+        # Normalise first, so "+86 139 1234 5678" is checked (max_length included) as stored.
+        if self.mobile:
+            self.mobile = normalize_mobile(self.mobile)
+        super().clean_fields(exclude)
 
     def clean(self) -> None:
         super().clean()

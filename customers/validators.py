@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# Mainland mobile numbers: 11 digits, 1 then 3-9, optionally written with +86 / 86.
-_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+# Mainland mobile numbers: 11 ASCII digits, 1 then 3-9, optionally written with +86 / 86.
+# ``[0-9]``, not ``\d``: ``\d`` also matches full-width and other Unicode digits.
+_MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
 
 
 def normalize_mobile(value: str) -> str:
@@ -26,7 +27,7 @@ def normalize_mobile(value: str) -> str:
 
 def validate_cn_mobile(value: str) -> None:
     """A mainland Chinese mobile number: 11 digits starting 13x-19x."""
-    if not _MOBILE_RE.match(normalize_mobile(value)):
+    if not _MOBILE_RE.fullmatch(normalize_mobile(value)):
         raise ValidationError(
             _(
                 "“%(value)s” is not a valid mainland China mobile number (11 digits, starting 13–19)."

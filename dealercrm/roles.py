@@ -117,6 +117,11 @@ def user_roles(user: Any) -> frozenset[Role]:
     return cached
 
 
+def is_sales_advisor(user: Any) -> bool:
+    """True for users in the sales-advisor role, who see the customers assigned to them."""
+    return Role.SALES_ADVISOR in user_roles(user)
+
+
 def sees_all_customers(user: Any) -> bool:
     """True for superusers and roles that are not scoped to their own customers."""
     if not getattr(user, "is_authenticated", False):
@@ -133,9 +138,15 @@ def roles_sync(apps: Any, roles: Iterable[Role] = tuple(Role)) -> None:
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
+        # Historical app configs have no models module, and create_permissions skips those;
+        # pretend one for the call, then restore the real value (not None: called with the
+        # global registry, None would make every later post_migrate handler skip the app).
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
+        try:
+            create_permissions(app_config, verbosity=0, apps=apps)
+        finally:
+            app_config.models_module = models_module
 
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")

@@ -111,10 +111,19 @@ class Vehicle(SyncedModel):
     def __str__(self) -> str:
         return f"{self.model} {self.plate or self.vin}"
 
-    def clean(self) -> None:
-        super().clean()
+    def _normalise(self) -> None:
         self.vin = (self.vin or "").strip().upper()
         self.plate = (self.plate or "").replace(" ", "").replace("·", "").upper()
+
+    def clean_fields(self, exclude=None) -> None:
+        # Normalise first, so the field checks (max_length included) judge the stored form:
+        # " lsv…  " and "粤B · D12345" would otherwise fail max_length before clean() ran.
+        self._normalise()
+        super().clean_fields(exclude)
+
+    def clean(self) -> None:
+        super().clean()
+        self._normalise()
 
 
 class Condition(models.TextChoices):
@@ -435,7 +444,10 @@ class OdometerReading(SyncedModel):
         if not self.vehicle_id or self.read_on is None or self.km is None:
             return
         others = OdometerReading.objects.filter(vehicle_id=self.vehicle_id).exclude(pk=self.pk)
-        earlier = others.filter(read_on__lte=self.read_on).order_by("-read_on", "-km").first()
+        # Readings carry a date, not a time: readings of the same day may come in any order
+        # (reception, then delivery after a test drive), so only other days bound this one.
+        # ``for_vehicle`` orders a day's readings by km to match.
+        earlier = others.filter(read_on__lt=self.read_on).order_by("-read_on", "-km").first()
         if earlier and earlier.km > self.km and not self.is_meter_replacement:
             raise ValidationError(
                 {

@@ -7,10 +7,11 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-_VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+_VIN_ALPHABET = frozenset("ABCDEFGHJKLMNPRSTUVWXYZ0123456789")
+_VIN_RE = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
 # Province abbreviation, issuing-office letter, then 5 (regular) or 6 (new-energy) characters.
 _PLATE_RE = re.compile(
-    r"^[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领][A-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳]$"
+    r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领][A-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳]"
 )
 
 
@@ -23,8 +24,10 @@ def validate_vin(value: str) -> None:
             code="vin_length",
             params={"value": value, "length": len(vin)},
         )
-    if not _VIN_RE.match(vin):
-        bad = sorted({c for c in vin if c in "IOQ" or not c.isalnum()})
+    if not _VIN_RE.fullmatch(vin):
+        # Everything outside the VIN alphabet, including non-ASCII letters and digits
+        # (Ä, full-width ５) that ``str.isalnum`` would let through unnamed.
+        bad = sorted({c for c in vin if c not in _VIN_ALPHABET})
         raise ValidationError(
             _(
                 "A VIN uses digits and the letters A–Z except I, O and Q; “%(value)s” contains %(bad)s."
@@ -36,7 +39,7 @@ def validate_vin(value: str) -> None:
 
 def validate_cn_plate(value: str) -> None:
     """A mainland Chinese licence plate such as 粤B12345 or 粤BD12345 (new energy)."""
-    if value and not _PLATE_RE.match(value.replace(" ", "").replace("·", "").upper()):
+    if value and not _PLATE_RE.fullmatch(value.replace(" ", "").replace("·", "").upper()):
         raise ValidationError(
             _("“%(value)s” is not a valid Chinese licence plate (e.g. 粤B12345)."),
             code="plate",
