@@ -8,6 +8,12 @@ from dealercrm.roles import Role
 from tests.factories import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Real hashing costs ~0.15 s a user; tests check roles, not password strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def advisor(db):
     return UserFactory(username="advisor_a", role=Role.SALES_ADVISOR)

@@ -17,7 +17,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, SyncedModel
@@ -259,9 +260,14 @@ def _add_months(date: dt.date, months: int) -> dt.date:
 class ServiceOrderQuerySet(models.QuerySet):
     def with_total(self) -> ServiceOrderQuerySet:
         """Annotate ``total`` (sum of the lines) and ``discretionary_total``."""
+        zero = Value(
+            Decimal("0"), output_field=models.DecimalField(max_digits=12, decimal_places=2)
+        )
         return self.annotate(
-            total=Sum("lines__amount"),
-            discretionary_total=Sum("lines__amount", filter=Q(lines__necessity="discretionary")),
+            total=Coalesce(Sum("lines__amount"), zero),
+            discretionary_total=Coalesce(
+                Sum("lines__amount", filter=Q(lines__necessity=Necessity.DISCRETIONARY)), zero
+            ),
         )
 
 

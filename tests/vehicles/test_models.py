@@ -307,8 +307,8 @@ def test_with_total_sums_the_lines_and_the_discretionary_part():
     assert rows[order.pk].total == Decimal("2399.50")
     assert rows[order.pk].discretionary_total == Decimal("519.00")
     assert rows[other.pk].total == Decimal("99999")
-    assert rows[other.pk].discretionary_total is None
-    assert rows[empty.pk].total is None
+    assert rows[other.pk].discretionary_total == Decimal("0")
+    assert rows[empty.pk].total == Decimal("0")
 
 
 # --- odometer readings (R2.3) ------------------------------------------------------------
