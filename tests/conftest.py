@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from dealercrm.roles import Role
 from tests.factories import UserFactory
@@ -12,6 +13,14 @@ from tests.factories import UserFactory
 def _fast_password_hashing(settings):
     """Real hashing costs ~0.15 s a user; tests check roles, not password strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Tests read messages in English; tests/test_translations.py checks the Chinese."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
