@@ -119,6 +119,16 @@ class CustomerQuerySet(models.QuerySet):
         return self.filter(Q(sales_advisor=user) | Q(service_owner=user))
 
 
+def visible_customers_q(user: Any, path: str = "customer") -> Q:
+    """A filter on a model that points to a customer through ``path``: its visible rows.
+
+    Delegates to :meth:`CustomerQuerySet.visible_to`, adding no condition for users who see all.
+    """
+    if sees_all_customers(user):
+        return Q()
+    return Q(**{f"{path}__in": Customer.objects.visible_to(user)})
+
+
 class Customer(SyncedModel):
     """A customer of the dealership: identity, contact data, character (R1.1, R1.3)."""
 

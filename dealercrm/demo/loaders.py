@@ -5,7 +5,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -71,10 +72,8 @@ def write_frames(frames: dict[str, pd.DataFrame]) -> dict[str, int]:
 
 def _copy(table: str, frame: pd.DataFrame) -> None:
     """Stream the frame through ``COPY ... FROM STDIN`` in PostgreSQL's text format."""
-    text = _text_column(frame.iloc[:, 0])
-    for column in frame.columns[1:]:
-        text = text.str.cat(_text_column(frame[column]), sep="\t")
-    buffer = io.StringIO("\n".join(text.tolist()) + "\n")
+    cells = np.column_stack([_text_column(frame[c]).to_numpy(dtype=object) for c in frame.columns])
+    buffer = io.StringIO("\n".join("\t".join(row) for row in cells.tolist()) + "\n")
     columns = ", ".join(f'"{c}"' for c in frame.columns)
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(f'COPY "{table}" ({columns}) FROM STDIN', buffer)
@@ -84,7 +83,7 @@ _NULL = "\\N"
 
 
 def _text_column(series: pd.Series) -> pd.Series:
-    """One column as COPY text: NULL as \\N, backslash, tab and newline escaped."""
+    """One column as COPY text: NULL as \\N; backslash, tab and newline escaped. Vectorised."""
     index = pd.RangeIndex(len(series))
     if pd.api.types.is_bool_dtype(series):
         return pd.Series(np.where(series.to_numpy(), "t", "f"), index=index)
@@ -94,8 +93,21 @@ def _text_column(series: pd.Series) -> pd.Series:
         values = series.to_numpy()
         return pd.Series(np.where(np.isnan(values), _NULL, values.astype(str)), index=index)
     if pd.api.types.is_datetime64_any_dtype(series):
-        return pd.Series(_datetime_text(series).fillna(_NULL).to_numpy(), index=index)
-    return pd.Series([_copy_text(v) for v in series.to_numpy(dtype=object)], index=index)
+        if getattr(series.dt, "tz", None) is not None:
+            values = series.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[s]")
+            text = np.datetime_as_string(values, unit="s")
+        else:
+            text = np.datetime_as_string(series.to_numpy("datetime64[D]"), unit="D")
+        return pd.Series(np.where(text == "NaT", _NULL, text), index=index)
+    values = series.to_numpy(dtype=object)
+    text = pd.Series(values, index=index).astype(str)
+    if text.str.contains(r"[\\\t\n]", regex=True).any():
+        text = (
+            text.str.replace("\\", "\\\\", regex=False)
+            .str.replace("\t", "\\t", regex=False)
+            .str.replace("\n", "\\n", regex=False)
+        )
+    return text.where(~pd.isna(values), _NULL)
 
 
 def _datetime_text(series: pd.Series) -> pd.Series:
@@ -103,15 +115,6 @@ def _datetime_text(series: pd.Series) -> pd.Series:
     if getattr(series.dt, "tz", None) is not None:
         return series.dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M:%S")
     return series.dt.strftime("%Y-%m-%d")
-
-
-def _copy_text(value: object) -> str:
-    value = _python_value(value)
-    if value is None:
-        return _NULL
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
 
 
 def _python_value(value: object) -> object:
@@ -183,3 +186,46 @@ def delete_all() -> None:
         else:
             for table in reversed(TABLE_ORDER):
                 cursor.execute(f'DELETE FROM "{table}"')
+
+
+@contextmanager
+def postgres_bulk_load() -> Iterator[None]:
+    """Drop foreign keys and secondary indexes of the generated tables, restore them after.
+
+    Per-row foreign-key triggers and index updates dominate a large ``COPY``; re-adding the
+    constraints afterwards checks every row once, set-based. The definitions are read from the
+    catalogue first and restored even when the load fails, so the schema is never left short.
+    """
+    tables = list(TABLE_ORDER)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
+            FROM pg_constraint
+            WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)
+            """,
+            [[f'"{t}"' for t in tables] + tables],
+        )
+        foreign_keys = cursor.fetchall()
+        cursor.execute(
+            """
+            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+            FROM pg_index i
+            WHERE i.indrelid::regclass::text = ANY(%s)
+              AND NOT i.indisprimary AND NOT i.indisunique
+            """,
+            [[f'"{t}"' for t in tables] + tables],
+        )
+        indexes = cursor.fetchall()
+        for table, name, _definition in foreign_keys:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for _name, definition in indexes:
+                cursor.execute(definition)
+            for table, name, definition in foreign_keys:
+                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')

@@ -83,6 +83,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 as_of=as_of,
                 chunk_size=options["chunk_size"],
+                bulk=options["bulk"],
                 progress=bar.update,
             )
         self._print_report(report, customers)
@@ -100,13 +101,9 @@ class Command(BaseCommand):
                 "rate": f"{rows / max(total, 1e-9):,.0f}",
             }
         )
-        self.stdout.write(
-            _("generate %(generate).1f s, write %(write).1f s")
-            % {
-                "generate": report.seconds.get("generate", 0),
-                "write": report.seconds.get("write", 0),
-            }
-        )
+        for step, seconds in report.seconds.items():
+            if step != "total":
+                self.stdout.write(f"  {step:<34} {seconds:>10.1f} s")
         for table, count in report.rows.items():
             self.stdout.write(f"  {table:<34} {count:>12,}")
 
