@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Channel, Customer, SyncedModel
@@ -242,8 +243,9 @@ class Complaint(SyncedModel):
     promised_response_by = models.DateTimeField(
         _("response promised by"),
         blank=True,
-        help_text=_("Left empty: %(hours)s hours after opening.")
-        % {"hours": DEFAULT_RESPONSE_HOURS},
+        help_text=format_lazy(
+            _("Left empty: {hours} hours after opening."), hours=DEFAULT_RESPONSE_HOURS
+        ),
     )
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     status = models.CharField(
