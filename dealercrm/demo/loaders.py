@@ -217,6 +217,8 @@ def postgres_bulk_load() -> Iterator[None]:
             [[f'"{t}"' for t in tables] + tables],
         )
         indexes = cursor.fetchall()
+        # Foreign-key checks still deferred in this transaction would block the ALTER TABLE.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table, name, _definition in foreign_keys:
             cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, _definition in indexes:
