@@ -47,6 +47,9 @@ ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "contacts.satisfactionsurvey": _ALL,
         "contacts.complaint": _ALL,
         "contacts.complaintstatuschange": _WRITE,
+        "segmentation.scoringconfiguration": _VIEW,
+        "segmentation.scoringrun": _VIEW,
+        "segmentation.customerscore": _VIEW,
     },
     Role.MANAGER: {
         "customers.customer": _ALL,
@@ -65,6 +68,9 @@ ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "contacts.satisfactionsurvey": _ALL,
         "contacts.complaint": _ALL,
         "contacts.complaintstatuschange": _ALL,
+        "segmentation.scoringconfiguration": _ALL,
+        "segmentation.scoringrun": _VIEW,
+        "segmentation.customerscore": _VIEW,
     },
     Role.SALES_ADVISOR: {
         "customers.customer": ("view", "change"),
@@ -83,6 +89,7 @@ ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "contacts.satisfactionsurvey": _VIEW,
         "contacts.complaint": _VIEW,
         "contacts.complaintstatuschange": _VIEW,
+        "segmentation.customerscore": _VIEW,
     },
     Role.DMS_CLIENT: {
         "customers.customer": _WRITE,
@@ -101,6 +108,8 @@ ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "contacts.satisfactionsurvey": _WRITE,
         "contacts.complaint": _WRITE,
         "contacts.complaintstatuschange": _WRITE,
+        "segmentation.scoringrun": _VIEW,
+        "segmentation.customerscore": _VIEW,
     },
 }
 
@@ -132,8 +141,8 @@ def sees_all_customers(user: Any) -> bool:
 def roles_sync(apps: Any, roles: Iterable[Role] = tuple(Role)) -> None:
     """Create the role groups and set their permissions to exactly :data:`ROLE_PERMISSIONS`.
 
-    Takes an app registry so data migrations can pass their historical one. Permissions that do
-    not exist yet (a model added by a later migration) are created first.
+    Takes an app registry so data migrations can pass their historical one. Permissions of the
+    registry's models are created first; those of models it does not have yet are skipped.
     """
     from django.contrib.auth.management import create_permissions
 
@@ -150,15 +159,20 @@ def roles_sync(apps: Any, roles: Iterable[Role] = tuple(Role)) -> None:
 
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
+    # A model added by a later migration has no permission yet; that migration syncs again.
+    existing = {
+        (app_label, codename): pk
+        for pk, app_label, codename in permission_model.objects.values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
     for role in roles:
         group, _ = group_model.objects.get_or_create(name=role.value)
         wanted = []
         for model_label, actions in ROLE_PERMISSIONS[role].items():
             app_label, model_name = model_label.split(".")
             for action in actions:
-                wanted.append((app_label, f"{action}_{model_name}"))
-        perms = [
-            permission_model.objects.get(content_type__app_label=app_label, codename=codename)
-            for app_label, codename in wanted
-        ]
-        group.permissions.set(perms)
+                pk = existing.get((app_label, f"{action}_{model_name}"))
+                if pk is not None:
+                    wanted.append(pk)
+        group.permissions.set(wanted)

@@ -8,6 +8,7 @@ in-process, DEBUG on. Production sets ``DJANGO_DEBUG=0``, ``SECRET_KEY``, ``ALLO
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -152,8 +153,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=55 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Periodic jobs are added here by the apps that own them (monthly scoring, daily warnings).
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic jobs: monthly scoring at 02:00 on the 1st, early warnings every morning (R4).
+CELERY_BEAT_SCHEDULE: dict = {
+    "score-month": {
+        "task": "segmentation.score_month",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
+    },
+    "early-warning": {
+        "task": "segmentation.early_warning",
+        "schedule": crontab(minute=30, hour=5),
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

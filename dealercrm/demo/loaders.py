@@ -4,14 +4,14 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-import numpy as np
 import pandas as pd
 from django.apps import apps
 from django.db import connection, models
+
+from customers.bulk import write_frame
 
 #: Tables in the order they must be written (foreign keys point to earlier ones).
 TABLE_ORDER = (
@@ -62,95 +62,9 @@ def write_frames(frames: dict[str, pd.DataFrame]) -> dict[str, int]:
         if frame is None or frame.empty:
             continue
         frame = _frame_for(table, frame)
-        if connection.vendor == "postgresql":
-            _copy(table, frame)
-        else:
-            _executemany(table, frame)
+        write_frame(table, frame)
         written[table] = len(frame)
     return written
-
-
-def _copy(table: str, frame: pd.DataFrame) -> None:
-    """Stream the frame through ``COPY ... FROM STDIN`` in PostgreSQL's text format."""
-    cells = np.column_stack([_text_column(frame[c]).to_numpy(dtype=object) for c in frame.columns])
-    buffer = io.StringIO("\n".join("\t".join(row) for row in cells.tolist()) + "\n")
-    columns = ", ".join(f'"{c}"' for c in frame.columns)
-    with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f'COPY "{table}" ({columns}) FROM STDIN', buffer)
-
-
-_NULL = "\\N"
-
-
-def _text_column(series: pd.Series) -> pd.Series:
-    """One column as COPY text: NULL as \\N; backslash, tab and newline escaped. Vectorised."""
-    index = pd.RangeIndex(len(series))
-    if pd.api.types.is_bool_dtype(series):
-        return pd.Series(np.where(series.to_numpy(), "t", "f"), index=index)
-    if pd.api.types.is_integer_dtype(series):
-        return pd.Series(series.to_numpy().astype(str), index=index)
-    if pd.api.types.is_float_dtype(series):
-        values = series.to_numpy()
-        return pd.Series(np.where(np.isnan(values), _NULL, values.astype(str)), index=index)
-    if pd.api.types.is_datetime64_any_dtype(series):
-        if getattr(series.dt, "tz", None) is not None:
-            values = series.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[s]")
-            text = np.datetime_as_string(values, unit="s")
-        else:
-            text = np.datetime_as_string(series.to_numpy("datetime64[D]"), unit="D")
-        return pd.Series(np.where(text == "NaT", _NULL, text), index=index)
-    values = series.to_numpy(dtype=object)
-    text = pd.Series(values, index=index).astype(str)
-    if text.str.contains(r"[\\\t\n]", regex=True).any():
-        text = (
-            text.str.replace("\\", "\\\\", regex=False)
-            .str.replace("\t", "\\t", regex=False)
-            .str.replace("\n", "\\n", regex=False)
-        )
-    return text.where(~pd.isna(values), _NULL)
-
-
-def _datetime_text(series: pd.Series) -> pd.Series:
-    """Dates as YYYY-MM-DD; aware datetimes as naive UTC, the form Django stores and compares."""
-    if getattr(series.dt, "tz", None) is not None:
-        return series.dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M:%S")
-    return series.dt.strftime("%Y-%m-%d")
-
-
-def _python_value(value: object) -> object:
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, pd.Timestamp):
-        return value.tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, np.datetime64):
-        return None if np.isnat(value) else str(value.astype("datetime64[D]"))
-    return value
-
-
-def _rows(frame: pd.DataFrame) -> Iterable[tuple]:
-    converted = []
-    for column in frame.columns:
-        series = frame[column]
-        if pd.api.types.is_datetime64_any_dtype(series):
-            text = _datetime_text(series)
-            values = [None if pd.isna(v) else v for v in text]
-        else:
-            values = [_python_value(v) for v in series.to_numpy(dtype=object)]
-        converted.append(values)
-    return zip(*converted, strict=True)
-
-
-def _executemany(table: str, frame: pd.DataFrame) -> None:
-    columns = ", ".join(f'"{c}"' for c in frame.columns)
-    placeholders = ", ".join(["%s"] * len(frame.columns))
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f'INSERT INTO "{table}" ({columns}) VALUES ({placeholders})', list(_rows(frame))
-        )
 
 
 def reset_sequences(tables: Iterable[str]) -> None:

@@ -1,0 +1,122 @@
+"""Set-based reads and writes of pandas DataFrames: ``COPY`` on PostgreSQL, one
+``executemany`` or one query elsewhere. Used by every bulk path (demo loads, scoring), so no
+code builds an ORM object per row.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+
+
+def write_frame(table: str, frame: pd.DataFrame) -> None:
+    """Append ``frame`` (columns named as the table's) to ``table``."""
+    if frame.empty:
+        return
+    if connection.vendor == "postgresql":
+        copy_frame(table, frame)
+    else:
+        insert_frame(table, frame)
+
+
+def read_frame(sql: str, params: list | None = None) -> pd.DataFrame:
+    """Run one query and return its rows; on PostgreSQL streamed with ``COPY (...) TO STDOUT``."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            query = cursor.mogrify(sql, params or []).decode()
+            buffer = io.StringIO()
+            cursor.cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)", buffer)
+            buffer.seek(0)
+            return pd.read_csv(buffer)
+        cursor.execute(sql, params or [])
+        columns = [c[0] for c in cursor.description]
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+
+
+def copy_frame(table: str, frame: pd.DataFrame) -> None:
+    """Stream the frame through ``COPY ... FROM STDIN`` in PostgreSQL's text format."""
+    cells = np.column_stack([_text_column(frame[c]).to_numpy(dtype=object) for c in frame.columns])
+    buffer = io.StringIO("\n".join("\t".join(row) for row in cells.tolist()) + "\n")
+    columns = ", ".join(f'"{c}"' for c in frame.columns)
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(f'COPY "{table}" ({columns}) FROM STDIN', buffer)
+
+
+_NULL = "\\N"
+
+
+def _text_column(series: pd.Series) -> pd.Series:
+    """One column as COPY text: NULL as \\N; backslash, tab and newline escaped. Vectorised."""
+    index = pd.RangeIndex(len(series))
+    if pd.api.types.is_bool_dtype(series):
+        return pd.Series(np.where(series.to_numpy(), "t", "f"), index=index)
+    if pd.api.types.is_integer_dtype(series):
+        missing = series.isna().to_numpy()
+        text = series.to_numpy(dtype=object).astype(str)
+        return pd.Series(np.where(missing, _NULL, text), index=index)
+    if pd.api.types.is_float_dtype(series):
+        values = series.to_numpy()
+        return pd.Series(np.where(np.isnan(values), _NULL, values.astype(str)), index=index)
+    if pd.api.types.is_datetime64_any_dtype(series):
+        if getattr(series.dt, "tz", None) is not None:
+            values = series.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[s]")
+            text = np.datetime_as_string(values, unit="s")
+        else:
+            text = np.datetime_as_string(series.to_numpy("datetime64[D]"), unit="D")
+        return pd.Series(np.where(text == "NaT", _NULL, text), index=index)
+    values = series.to_numpy(dtype=object)
+    text = pd.Series(values, index=index).astype(str)
+    if text.str.contains(r"[\\\t\n]", regex=True).any():
+        text = (
+            text.str.replace("\\", "\\\\", regex=False)
+            .str.replace("\t", "\\t", regex=False)
+            .str.replace("\n", "\\n", regex=False)
+        )
+    return text.where(~pd.isna(values), _NULL)
+
+
+def _datetime_text(series: pd.Series) -> pd.Series:
+    """Dates as YYYY-MM-DD; aware datetimes as naive UTC, the form Django stores and compares."""
+    if getattr(series.dt, "tz", None) is not None:
+        return series.dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M:%S")
+    return series.dt.strftime("%Y-%m-%d")
+
+
+def _python_value(value: object) -> object:
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else str(value.astype("datetime64[D]"))
+    return value
+
+
+def _rows(frame: pd.DataFrame) -> Iterable[tuple]:
+    converted = []
+    for column in frame.columns:
+        series = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            text = _datetime_text(series)
+            values = [None if pd.isna(v) else v for v in text]
+        else:
+            values = [_python_value(v) for v in series.to_numpy(dtype=object)]
+        converted.append(values)
+    return zip(*converted, strict=True)
+
+
+def insert_frame(table: str, frame: pd.DataFrame) -> None:
+    columns = ", ".join(f'"{c}"' for c in frame.columns)
+    placeholders = ", ".join(["%s"] * len(frame.columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f'INSERT INTO "{table}" ({columns}) VALUES ({placeholders})', list(_rows(frame))
+        )

@@ -1,0 +1,37 @@
+"""Celery tasks: the monthly scoring (beat: 02:00 on the 1st) and the daily early warning."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.utils import timezone
+
+from segmentation.models import RunKind
+from segmentation.services import ScoringAlreadyRunning, scoring_run_execute
+
+
+@shared_task(name="segmentation.score_month", acks_late=True)
+def score_month(month: str | None = None) -> int | None:
+    """Score a month (``YYYY-MM``; default: the month that just ended). Returns the run id.
+
+    Idempotent: a rerun replaces the month's results. A run already in progress is left alone.
+    """
+    if month:
+        day = dt.date.fromisoformat(f"{month}-01")
+    else:
+        day = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    try:
+        return scoring_run_execute(month=day).pk
+    except ScoringAlreadyRunning:
+        return None
+
+
+@shared_task(name="segmentation.early_warning", acks_late=True)
+def early_warning() -> int | None:
+    """Daily rescoring with today's data, kept as the month's warning run (R4.5)."""
+    today = timezone.localdate()
+    try:
+        return scoring_run_execute(month=today, as_of=today, kind=RunKind.WARNING).pk
+    except ScoringAlreadyRunning:
+        return None
