@@ -24,6 +24,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED) --if-empty
+	$(BIN)/python manage.py score_month --history 12
 	@echo "Serving the demo dealership on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -15,7 +16,7 @@ from django.db import connection, transaction
 
 from customers.models import Customer
 from dealercrm.demo import generator, loaders
-from dealercrm.roles import Role
+from dealercrm.roles import Role, roles_sync
 
 #: Password of every demo login; printed by ``seed_demo`` and shown in the README.
 DEMO_PASSWORD = "demo12345"
@@ -47,6 +48,9 @@ def demo_staff_create(*, customers: int) -> tuple[generator.Staff, list[tuple[st
         ("dms", Role.DMS_CLIENT),
     ]
     wanted += [(f"advisor{i}", Role.SALES_ADVISOR) for i in range(1, advisors + 1)]
+    if Group.objects.filter(name__in=[r.value for r in Role]).count() < len(Role):
+        # The migration creates the groups; a flushed database (tests) needs them again.
+        roles_sync(django_apps)
     groups = {g.name: g for g in Group.objects.filter(name__in=[r.value for r in Role])}
     logins, by_role = [], {role: [] for role in Role}
     for username, role in wanted:

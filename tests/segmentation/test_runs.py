@@ -125,6 +125,16 @@ def test_the_command_prints_the_run(dealership):
         call_command("score_month", "--month", "June")
 
 
+def test_history_scores_twelve_months_once(dealership):
+    call_command("score_month", "--month", "2026-06", "--history", "12", stdout=StringIO())
+    months = sorted(ScoringRun.objects.current().values_list("month", flat=True))
+    assert (
+        len(months) == 12 and months[0] == dt.date(2025, 7, 1) and months[-1] == dt.date(2026, 6, 1)
+    )
+    call_command("score_month", "--month", "2026-06", "--history", "12", stdout=StringIO())
+    assert ScoringRun.objects.count() == 12
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     not settings.REDIS_URL or connection.vendor != "postgresql",
