@@ -23,27 +23,39 @@ def write_frame(table: str, frame: pd.DataFrame) -> None:
         insert_frame(table, frame)
 
 
-def read_frame(sql: str, params: list | None = None) -> pd.DataFrame:
-    """Run one query and return its rows; on PostgreSQL streamed with ``COPY (...) TO STDOUT``."""
+def read_frame(sql: str, params: list | None = None, dtype: dict | None = None) -> pd.DataFrame:
+    """Run one query and return its rows; on PostgreSQL streamed with ``COPY (...) TO STDOUT``.
+
+    ``dtype`` maps columns to numpy/pandas dtypes (booleans arrive as t/f from COPY).
+    """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             query = cursor.mogrify(sql, params or []).decode()
-            buffer = io.StringIO()
+            buffer = io.BytesIO()
             cursor.cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)", buffer)
             buffer.seek(0)
-            return pd.read_csv(buffer)
+            return pd.read_csv(buffer, dtype=dtype, true_values=["t"], false_values=["f"])
         cursor.execute(sql, params or [])
         columns = [c[0] for c in cursor.description]
-        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+        frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+        return frame.astype(dtype) if dtype and len(frame) else frame
+
+
+#: Rows per COPY batch: bounds the memory of the text being built.
+COPY_BATCH_ROWS = 100_000
 
 
 def copy_frame(table: str, frame: pd.DataFrame) -> None:
     """Stream the frame through ``COPY ... FROM STDIN`` in PostgreSQL's text format."""
-    cells = np.column_stack([_text_column(frame[c]).to_numpy(dtype=object) for c in frame.columns])
-    buffer = io.StringIO("\n".join("\t".join(row) for row in cells.tolist()) + "\n")
     columns = ", ".join(f'"{c}"' for c in frame.columns)
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f'COPY "{table}" ({columns}) FROM STDIN', buffer)
+        for start in range(0, len(frame), COPY_BATCH_ROWS):
+            batch = frame.iloc[start : start + COPY_BATCH_ROWS]
+            cells = np.column_stack(
+                [_text_column(batch[c]).to_numpy(dtype=object) for c in batch.columns]
+            )
+            text = "\n".join("\t".join(row) for row in cells.tolist()) + "\n"
+            cursor.cursor.copy_expert(f'COPY "{table}" ({columns}) FROM STDIN', io.StringIO(text))
 
 
 _NULL = "\\N"
@@ -59,8 +71,15 @@ def _text_column(series: pd.Series) -> pd.Series:
         text = series.to_numpy(dtype=object).astype(str)
         return pd.Series(np.where(missing, _NULL, text), index=index)
     if pd.api.types.is_float_dtype(series):
-        values = series.to_numpy()
-        return pd.Series(np.where(np.isnan(values), _NULL, values.astype(str)), index=index)
+        values = series.to_numpy(dtype=float)
+        missing = np.isnan(values)
+        finite = np.where(missing, 0.0, values)
+        if np.abs(finite).max(initial=0.0) < 9e12:
+            # Six decimals as an integer mantissa: ~5x faster than numpy's shortest repr.
+            text = np.char.add(np.round(finite * 1e6).astype(np.int64).astype(str), "e-6")
+        else:
+            text = values.astype(str)
+        return pd.Series(np.where(missing, _NULL, text), index=index)
     if pd.api.types.is_datetime64_any_dtype(series):
         if getattr(series.dt, "tz", None) is not None:
             values = series.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[s]")

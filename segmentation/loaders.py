@@ -7,6 +7,7 @@ through ``COPY (...) TO STDOUT``; elsewhere it is one plain query.
 from __future__ import annotations
 
 import pandas as pd
+from django.conf import settings
 
 from contacts.models import UNRESOLVED_STATUSES
 from customers.bulk import read_frame, write_frame
@@ -24,9 +25,11 @@ INPUT_QUERIES = {
         "FROM vehicles_odometerreading o JOIN vehicles_vehicle v ON v.id = o.vehicle_id "
         "WHERE v.owner_id IS NOT NULL"
     ),
-    "service_lines": (
-        "SELECT l.order_id, o.customer_id, o.opened_on, l.category, l.necessity, l.amount "
-        "FROM vehicles_serviceorderline l JOIN vehicles_serviceorder o ON o.id = l.order_id"
+    # Summed per order in the database: the pipeline scores visits, not lines.
+    "visits": (
+        "SELECT o.id AS order_id, o.customer_id, o.opened_on, COALESCE(l.amount, 0) AS amount "
+        "FROM vehicles_serviceorder o LEFT JOIN (SELECT order_id, SUM(amount) AS amount "
+        "FROM vehicles_serviceorderline GROUP BY order_id) l ON l.order_id = o.id"
     ),
     "surveys": "SELECT customer_id, surveyed_on, overall FROM contacts_satisfactionsurvey",
     "complaints": (
@@ -38,34 +41,44 @@ INPUT_QUERIES = {
 _DATES = {
     "purchases": ["purchased_on"],
     "odometer": ["read_on"],
-    "service_lines": ["opened_on"],
+    "visits": ["opened_on"],
     "surveys": ["surveyed_on"],
     "complaints": ["opened_at"],
     "value_events": ["occurred_on"],
 }
-_BOOLS = {"odometer": ["is_meter_replacement"], "complaints": ["is_unresolved"]}
+_DTYPES = {
+    "customers": {"customer_id": "int64"},
+    "purchases": {"customer_id": "int64", "price_paid": "float64"},
+    "odometer": {
+        "customer_id": "int64",
+        "vehicle_id": "int64",
+        "km": "int64",
+        "is_meter_replacement": "bool",
+    },
+    "visits": {"order_id": "int64", "customer_id": "int64", "amount": "float64"},
+    "surveys": {"customer_id": "int64", "overall": "int64"},
+    "complaints": {"customer_id": "int64", "is_unresolved": "bool"},
+    "value_events": {"customer_id": "int64"},
+}
 
 
 def _typed(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     for column in _DATES.get(name, []):
-        values = pd.to_datetime(frame[column], utc=name == "complaints", format="ISO8601")
         if name == "complaints":
-            values = values.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
-        frame[column] = values
-    for column in _BOOLS.get(name, []):
-        frame[column] = frame[column].map(
-            lambda v: v is True or v == 1 or str(v).lower() in ("t", "true", "1")
-        )
-    for column in ("amount", "price_paid"):
-        if column in frame:
-            frame[column] = frame[column].astype(float)
+            values = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+            frame[column] = values.dt.tz_convert(settings.TIME_ZONE).dt.tz_localize(None)
+        else:
+            frame[column] = pd.to_datetime(frame[column], format="ISO8601")
     return frame
 
 
 def inputs_load() -> ScoringInputs:
     """Every input table of the pipeline, one query each."""
     return ScoringInputs(
-        **{name: _typed(name, read_frame(sql)) for name, sql in INPUT_QUERIES.items()}
+        **{
+            name: _typed(name, read_frame(sql, dtype=_DTYPES[name]))
+            for name, sql in INPUT_QUERIES.items()
+        }
     )
 
 

@@ -7,8 +7,8 @@ customers          customer_id int64
 purchases          customer_id int64, purchased_on datetime64, price_paid float64
 odometer           customer_id int64, vehicle_id int64, read_on datetime64, km int64,
                    is_meter_replacement bool
-service_lines      order_id int64, customer_id int64, opened_on datetime64, category str,
-                   necessity str ("necessary" / "discretionary"), amount float64
+visits             order_id int64, customer_id int64, opened_on datetime64, amount float64
+                   (one row per service order; amount = the sum of its lines)
 surveys            customer_id int64, surveyed_on datetime64, overall int (1-10)
 complaints         customer_id int64, opened_at datetime64, is_unresolved bool
 value_events       customer_id int64, layer str, occurred_on datetime64
@@ -80,7 +80,7 @@ class ScoringInputs:
     customers: pd.DataFrame
     purchases: pd.DataFrame
     odometer: pd.DataFrame
-    service_lines: pd.DataFrame
+    visits: pd.DataFrame
     surveys: pd.DataFrame
     complaints: pd.DataFrame
     value_events: pd.DataFrame
@@ -144,13 +144,20 @@ def score(
     model: dict = {}
 
     purchases = _dated(inputs.purchases, "purchased_on", end)
-    lines = _dated(inputs.service_lines, "opened_on", end)
+    visits = _dated(inputs.visits, "opened_on", end)
     surveys = _dated(inputs.surveys, "surveyed_on", end)
     complaints = _dated(inputs.complaints, "opened_at", end + pd.Timedelta(hours=23, minutes=59))
     events = _dated(inputs.value_events, "occurred_on", end)
     odometer = _dated(inputs.odometer, "read_on", end)
 
-    visits = _visits(lines)
+    if visits.empty:
+        visits = pd.DataFrame(
+            {
+                "customer_id": pd.Series(dtype="int64"),
+                "opened_on": pd.Series(dtype="datetime64[ns]"),
+                "amount": pd.Series(dtype=float),
+            }
+        )
     _rfm(out, visits, purchases, end, settings)
     _nine_cells(out, purchases, surveys, odometer, end, settings)
     model.update(_future_value(out, visits, purchases, events, end, settings))
@@ -159,28 +166,6 @@ def score(
     _growth(out, previous)
     assert out["customer_id"].equals(ids)
     return ScoringResult(customers=out, model=model)
-
-
-def _visits(lines: pd.DataFrame) -> pd.DataFrame:
-    """One row per service order: customer, date, amount and discretionary amount."""
-    if lines.empty:
-        return pd.DataFrame(
-            {
-                "customer_id": pd.Series(dtype="int64"),
-                "opened_on": pd.Series(dtype="datetime64[ns]"),
-                "amount": pd.Series(dtype=float),
-            }
-        )
-    frame = lines.assign(opened_on=pd.to_datetime(lines["opened_on"]))
-    return (
-        frame.groupby("order_id", sort=False)
-        .agg(
-            customer_id=("customer_id", "first"),
-            opened_on=("opened_on", "first"),
-            amount=("amount", "sum"),
-        )
-        .reset_index(drop=True)
-    )
 
 
 def _per_customer(out: pd.DataFrame, series: pd.Series, fill=np.nan) -> np.ndarray:

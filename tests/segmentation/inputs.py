@@ -24,11 +24,8 @@ def make_inputs(
     complaints: list[dict] = (),
     events: list[dict] = (),
 ) -> ScoringInputs:
-    """``visits``: dicts of customer_id, opened_on, amount (one line per visit)."""
-    lines = [
-        {"order_id": i + 1, "category": "maintenance", "necessity": "necessary", **v}
-        for i, v in enumerate(visits)
-    ]
+    """``visits``: dicts of customer_id, opened_on, amount (one per service order)."""
+    orders = [{"order_id": i + 1, **v} for i, v in enumerate(visits)]
     return ScoringInputs(
         customers=pd.DataFrame({"customer_id": customers}),
         purchases=frame(
@@ -39,11 +36,7 @@ def make_inputs(
             ["customer_id", "vehicle_id", "read_on", "km", "is_meter_replacement"],
             ("read_on",),
         ),
-        service_lines=frame(
-            lines,
-            ["order_id", "customer_id", "opened_on", "category", "necessity", "amount"],
-            ("opened_on",),
-        ),
+        visits=frame(orders, ["order_id", "customer_id", "opened_on", "amount"], ("opened_on",)),
         surveys=frame(list(surveys), ["customer_id", "surveyed_on", "overall"], ("surveyed_on",)),
         complaints=frame(
             list(complaints), ["customer_id", "opened_at", "is_unresolved"], ("opened_at",)

@@ -1,0 +1,97 @@
+"""``manage.py bench_scoring``: the monthly scoring's speed and memory against a floor.
+
+In one run, on PostgreSQL: (a) the floor — copying every input table of the scoring out to
+nowhere with the loader's own queries; (b) a full ``score_month`` in a child process;
+(c) that process's peak RSS. Prints the figures and the ratio to the floor, so noisy machines
+still give comparable numbers. Loads the demo dealership with the bulk generator first when the
+database does not hold exactly ``--customers`` customers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from customers.models import Customer
+from dealercrm.demo import seeding
+from segmentation.loaders import INPUT_QUERIES
+from segmentation.models import ScoringRun
+
+ROOT = Path(settings.BASE_DIR)
+
+
+class _Sink:
+    """A file that keeps nothing: the floor measures reading, not storing."""
+
+    bytes = 0
+
+    def write(self, data: bytes | str) -> int:
+        self.bytes += len(data)
+        return len(data)
+
+
+class Command(BaseCommand):
+    help = _("Benchmark the monthly scoring on PostgreSQL against the floor of copying its inputs.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--customers", type=int, default=10_000)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--month", default="2026-11", help=_("month to score (YYYY-MM)"))
+
+    def handle(self, *args, **options) -> None:
+        if connection.vendor != "postgresql":
+            raise CommandError(_("bench_scoring needs PostgreSQL (set DATABASE_URL)."))
+        customers = options["customers"]
+        if Customer.objects.count() != customers:
+            self.stdout.write(_("Loading %s customers with the bulk generator…") % f"{customers:,}")
+            seeding.demo_data_delete()
+            seeding.demo_dealership_seed(
+                customers=customers,
+                seed=options["seed"],
+                as_of=dt.date.fromisoformat(f"{options['month']}-01") + dt.timedelta(days=27),
+                chunk_size=50_000,
+                bulk=True,
+            )
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM vehicles_serviceorder")
+            orders = cursor.fetchone()[0]
+
+        floor = self._floor()
+        started = time.perf_counter()
+        child = subprocess.run(
+            [sys.executable, "manage.py", "score_month", "--month", options["month"]],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        elapsed = time.perf_counter() - started
+        if child.returncode != 0:
+            raise CommandError(child.stderr[-2000:])
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        run = ScoringRun.objects.current().filter(kind="monthly").order_by("-started_at").first()
+        timings = run.timings if run else {}
+        self.stdout.write(
+            f"customers={customers:,} service_orders={orders:,}\n"
+            f"floor (COPY inputs out)   {floor:8.1f} s\n"
+            f"score_month (process)     {elapsed:8.1f} s   ratio to floor {elapsed / floor:5.2f}\n"
+            f"  load {timings.get('load', 0):.1f} s, score {timings.get('score', 0):.1f} s, "
+            f"write {timings.get('write', 0):.1f} s\n"
+            f"peak RSS                  {peak_mb:8.0f} MB"
+        )
+
+    def _floor(self) -> float:
+        sink = _Sink()
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for sql in INPUT_QUERIES.values():
+                cursor.cursor.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)", sink)
+        return time.perf_counter() - started
