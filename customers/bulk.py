@@ -68,7 +68,7 @@ def _text_column(series: pd.Series) -> pd.Series:
         return pd.Series(np.where(series.to_numpy(), "t", "f"), index=index)
     if pd.api.types.is_integer_dtype(series):
         missing = series.isna().to_numpy()
-        text = series.to_numpy(dtype=object).astype(str)
+        text = series.fillna(0).to_numpy(dtype=np.int64).astype(str)
         return pd.Series(np.where(missing, _NULL, text), index=index)
     if pd.api.types.is_float_dtype(series):
         values = series.to_numpy(dtype=float)

@@ -38,6 +38,19 @@ INPUT_QUERIES = {
     ),
     "value_events": "SELECT customer_id, layer, occurred_on FROM customers_valueevent",
 }
+#: The raw columns the input queries read, table by table: the benchmark's floor copies these.
+RAW_INPUT_COLUMNS = {
+    "customers_customer": "id",
+    "vehicles_purchase": "customer_id, purchased_on, price_paid",
+    "vehicles_vehicle": "id, owner_id",
+    "vehicles_odometerreading": "vehicle_id, read_on, km, is_meter_replacement",
+    "vehicles_serviceorder": "id, customer_id, opened_on",
+    "vehicles_serviceorderline": "order_id, amount",
+    "contacts_satisfactionsurvey": "customer_id, surveyed_on, overall",
+    "contacts_complaint": "customer_id, opened_at, status",
+    "customers_valueevent": "customer_id, layer, occurred_on",
+}
+
 _DATES = {
     "purchases": ["purchased_on"],
     "odometer": ["read_on"],

@@ -207,10 +207,7 @@ class CustomerScore(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "customer"], name="one_score_per_run")
         ]
-        indexes = [
-            models.Index(fields=["run", "status", "value_tier"], name="score_status_idx"),
-            models.Index(fields=["customer", "run"], name="score_customer_idx"),
-        ]
+        indexes = [models.Index(fields=["customer", "run"], name="score_customer_idx")]
 
     def __str__(self) -> str:
         return f"{self.customer_id} · {self.get_status_display()}"

@@ -73,7 +73,7 @@ class ScoringSettings:
     lost_overdue_ratio: float = 3.0
     # Future value (R4.4)
     horizon_weeks: int = 52
-    fit_resolution_weeks: int = 2
+    fit_resolution_weeks: int = 4
     btyd_penalizer: float = 0.0
     value_window_months: int = 36
     value_half_life_months: float = 12.0
