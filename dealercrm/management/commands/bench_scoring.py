@@ -9,7 +9,6 @@ database does not hold exactly ``--customers`` customers.
 
 from __future__ import annotations
 
-import datetime as dt
 import resource
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
@@ -45,7 +45,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--customers", type=int, default=10_000)
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--month", default="2026-11", help=_("month to score (YYYY-MM)"))
+        parser.add_argument(
+            "--month", default=None, help=_("month to score (YYYY-MM); default: this month")
+        )
 
     def handle(self, *args, **options) -> None:
         if connection.vendor != "postgresql":
@@ -57,7 +59,7 @@ class Command(BaseCommand):
             seeding.demo_dealership_seed(
                 customers=customers,
                 seed=options["seed"],
-                as_of=dt.date.fromisoformat(f"{options['month']}-01") + dt.timedelta(days=27),
+                as_of=timezone.localdate(),
                 chunk_size=50_000,
                 bulk=True,
             )
@@ -65,10 +67,11 @@ class Command(BaseCommand):
             cursor.execute("SELECT count(*) FROM vehicles_serviceorder")
             orders = cursor.fetchone()[0]
 
+        month = options["month"] or f"{timezone.localdate():%Y-%m}"
         floor = self._floor()
         started = time.perf_counter()
         child = subprocess.run(
-            [sys.executable, "manage.py", "score_month", "--month", options["month"]],
+            [sys.executable, "manage.py", "score_month", "--month", month],
             cwd=ROOT,
             capture_output=True,
             text=True,
