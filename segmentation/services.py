@@ -7,6 +7,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import fields
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -91,7 +92,7 @@ def scoring_run_execute(
                 "status": result.customers["status"].value_counts().to_dict(),
                 "rfm_segment": result.customers["rfm_segment"].value_counts().to_dict(),
                 "previous_run": previous_run.pk if previous_run else None,
-                **{f"{name}_rows": len(getattr(inputs, name)) for name in loaders.INPUT_QUERIES},
+                **{f"{f.name}_rows": len(getattr(inputs, f.name)) for f in fields(inputs)},
             }
             run.save()
         _superseded_delete(month, kind, keep=run.pk)

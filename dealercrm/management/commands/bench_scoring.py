@@ -1,7 +1,7 @@
 """``manage.py bench_scoring``: the monthly scoring's speed and memory against a floor.
 
-In one run, on PostgreSQL: (a) the floor — copying the columns the scoring reads from each of
-its input tables out to nowhere; (b) a full ``score_month`` in a child process;
+In one run, on PostgreSQL: (a) the floor — copying the scoring's inputs out to nowhere with the
+loader's own queries (raw columns of each input table); (b) a full ``score_month`` in a child process;
 (c) that process's peak RSS. Prints the figures and the ratio to the floor, so noisy machines
 still give comparable numbers. Loads the demo dealership with the bulk generator first when the
 database does not hold exactly ``--customers`` customers.
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from dealercrm.demo import seeding
-from segmentation.loaders import RAW_INPUT_COLUMNS
+from segmentation.loaders import INPUT_QUERIES
 from segmentation.models import ScoringRun
 
 ROOT = Path(settings.BASE_DIR)
@@ -95,9 +95,6 @@ class Command(BaseCommand):
         sink = _Sink()
         started = time.perf_counter()
         with connection.cursor() as cursor:
-            for table, columns in RAW_INPUT_COLUMNS.items():
-                cursor.cursor.copy_expert(
-                    f'COPY (SELECT {columns} FROM "{table}") TO STDOUT WITH (FORMAT csv, HEADER)',
-                    sink,
-                )
+            for sql in INPUT_QUERIES.values():
+                cursor.cursor.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)", sink)
         return time.perf_counter() - started
