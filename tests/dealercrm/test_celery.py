@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import uuid
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 from django.db import connection
 
 from dealercrm.celery import app
 from dealercrm.tasks import ping
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.celery_worker import celery_worker, needs_real_worker
 
 
 @pytest.mark.django_db
@@ -27,44 +20,8 @@ def test_without_a_broker_tasks_run_in_process():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    not settings.REDIS_URL or connection.vendor != "postgresql",
-    reason="needs REDIS_URL and PostgreSQL: a real worker shares the test database",
-)
+@needs_real_worker
 def test_a_real_worker_consumes_tasks_through_redis():
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "dealercrm",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queue,
-            "--loglevel",
-            "WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": _test_database_url()},
-    )
-    try:
+    with celery_worker() as queue:
         result = ping.apply_async(queue=queue)
         assert result.get(timeout=60) == {"status": "ok", "database": "postgresql"}
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
-
-
-def _test_database_url() -> str:
-    """The URL of the test database the suite runs on, for the worker process."""
-    db = settings.DATABASES["default"]
-    user, host, port = db.get("USER", ""), db.get("HOST", "") or "127.0.0.1", db.get("PORT") or 5432
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"

@@ -4,25 +4,18 @@ lock, growth against the previous month, and the task through a real worker."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
-import uuid
 from io import StringIO
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from segmentation import loaders, services
 from segmentation.models import CustomerScore, RunKind, RunStatus, ScoringConfiguration, ScoringRun
 from segmentation.services import ScoringAlreadyRunning, scoring_run_execute
+from tests.celery_worker import celery_worker, needs_real_worker
 
 pytestmark = pytest.mark.django_db(transaction=False)
 AS_OF = dt.date(2026, 6, 30)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -136,42 +129,12 @@ def test_history_scores_twelve_months_once(dealership):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    not settings.REDIS_URL or connection.vendor != "postgresql",
-    reason="needs REDIS_URL and PostgreSQL: a real worker shares the test database",
-)
+@needs_real_worker
 def test_the_monthly_task_runs_on_a_real_worker():
-    from dealercrm.tasks import ping  # noqa: F401  (registers the app's tasks)
     from segmentation.tasks import score_month
-    from tests.dealercrm.test_celery import _test_database_url
 
     call_command("seed_demo", customers=100, seed=5, as_of=AS_OF, stdout=StringIO())
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "dealercrm",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queue,
-            "--loglevel",
-            "WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": _test_database_url()},
-    )
-    try:
+    with celery_worker() as queue:
         run_id = score_month.apply_async(args=["2026-06"], queue=queue).get(timeout=120)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
     run = ScoringRun.objects.get(pk=run_id)
     assert run.status == RunStatus.SUCCEEDED and run.scores.count() == 100
