@@ -114,10 +114,6 @@ class CustomerQuerySet(models.QuerySet):
         # on customers until reassignment, R7.2): nothing.
         return self.none()
 
-    def assigned_to(self, user: Any) -> CustomerQuerySet:
-        """Customers whose sales advisor or service-marketing owner is ``user``."""
-        return self.filter(Q(sales_advisor=user) | Q(service_owner=user))
-
 
 def visible_customers_q(user: Any, path: str = "customer") -> Q:
     """A filter on a model that points to a customer through ``path``: its visible rows.

@@ -72,7 +72,6 @@ RFM_RULES: tuple[tuple[str, int, int, int, int, int], ...] = (
     ("hibernating", 2, 2, 1, 2, 1),
     ("lost", 1, 1, 1, 2, 1),
 )
-RFM_SEGMENTS = tuple(rule[0] for rule in RFM_RULES)
 
 
 @dataclass
