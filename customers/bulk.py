@@ -46,16 +46,121 @@ COPY_BATCH_ROWS = 100_000
 
 
 def copy_frame(table: str, frame: pd.DataFrame) -> None:
-    """Stream the frame through ``COPY ... FROM STDIN`` in PostgreSQL's text format."""
+    """Stream the frame through ``COPY ... FROM STDIN``.
+
+    PostgreSQL's binary format when every target column has a type :data:`_BINARY_TYPES`
+    knows (no float or integer is turned into text and parsed back), its text format otherwise.
+    """
     columns = ", ".join(f'"{c}"' for c in frame.columns)
     with connection.cursor() as cursor:
+        types = _column_types(cursor, table, list(frame.columns))
+        binary = all(t in _BINARY_TYPES for t in types)
         for start in range(0, len(frame), COPY_BATCH_ROWS):
             batch = frame.iloc[start : start + COPY_BATCH_ROWS]
-            cells = np.column_stack(
-                [_text_column(batch[c]).to_numpy(dtype=object) for c in batch.columns]
-            )
-            text = "\n".join("\t".join(row) for row in cells.tolist()) + "\n"
-            cursor.cursor.copy_expert(f'COPY "{table}" ({columns}) FROM STDIN', io.StringIO(text))
+            if binary:
+                data = io.BytesIO(_binary_copy_data(batch, types))
+                sql = f'COPY "{table}" ({columns}) FROM STDIN WITH (FORMAT binary)'
+            else:
+                cells = np.column_stack(
+                    [_text_column(batch[c]).to_numpy(dtype=object) for c in batch.columns]
+                )
+                data = io.StringIO("\n".join("\t".join(row) for row in cells.tolist()) + "\n")
+                sql = f'COPY "{table}" ({columns}) FROM STDIN'
+            cursor.cursor.copy_expert(sql, data)
+
+
+def _column_types(cursor, table: str, columns: list[str]) -> list[str]:
+    cursor.execute(
+        "SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+        "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+        [f'"{table}"'],
+    )
+    types = dict(cursor.fetchall())
+    return [types[c] for c in columns]
+
+
+#: PostgreSQL types written in the binary COPY format, as big-endian numpy types.
+_BINARY_TYPES = {
+    "int2": ">i2",
+    "int4": ">i4",
+    "int8": ">i8",
+    "float4": ">f4",
+    "float8": ">f8",
+    "bool": "u1",
+    "varchar": None,
+    "text": None,
+}
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+_COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
+
+
+def _binary_field(series: pd.Series, pg_type: str) -> tuple[np.ndarray, np.ndarray]:
+    """One column as (byte length per row, -1 for NULL; values as fixed-width numpy array)."""
+    missing = pd.isna(series).to_numpy()
+    numpy_type = _BINARY_TYPES[pg_type]
+    if numpy_type is None:
+        codes, uniques = pd.factorize(series)
+        encoded = [str(u).encode() for u in uniques]
+        widths = np.array([len(e) for e in encoded] or [0], dtype=np.int32)
+        table = np.array(encoded or [b""], dtype=f"S{max(int(widths.max()), 1)}")
+        safe = np.where(codes < 0, 0, codes)
+        return np.where(codes < 0, -1, widths[safe]).astype(np.int32), table[safe]
+    target = np.dtype(numpy_type)
+    if target.kind in "iu":
+        values = series.to_numpy(dtype="float64" if missing.any() else None, na_value=0)
+        values = np.where(missing, 0, values)
+        if target.kind == "i":
+            info = np.iinfo(target)
+            if values.size and (values.min() < info.min or values.max() > info.max):
+                raise ValueError(f"{series.name}: a value does not fit {pg_type}")
+        values = values.astype(target)
+    else:
+        values = series.to_numpy(dtype="float64", na_value=np.nan).astype(target)
+    lengths = np.where(missing, -1, target.itemsize).astype(np.int32)
+    return lengths, values
+
+
+def _binary_copy_data(frame: pd.DataFrame, types: list[str]) -> bytes:
+    """Rows in PostgreSQL's binary COPY format, built column-wise with numpy.
+
+    Rows whose fields have the same byte lengths (the same NULLs and string lengths) share one
+    fixed layout and are written together as a numpy structured array; COPY does not care about
+    row order.
+    """
+    fields = [_binary_field(frame[c], t) for c, t in zip(frame.columns, types, strict=True)]
+    lengths = np.column_stack([f[0] for f in fields]) if fields else np.empty((len(frame), 0))
+    varying = [j for j in range(lengths.shape[1]) if (lengths[:, j] != lengths[0, j]).any()]
+    if varying:
+        key = np.ascontiguousarray(lengths[:, varying])
+        _, group = np.unique(
+            key.view(np.dtype((np.void, key.dtype.itemsize * len(varying)))).ravel(),
+            return_inverse=True,
+        )
+        order = np.argsort(group, kind="stable")
+        bounds = np.flatnonzero(np.diff(group[order])) + 1
+        groups = np.split(order, bounds)
+    else:
+        groups = [np.arange(len(frame))]
+    chunks = [_COPY_HEADER]
+    count = np.array(len(fields), dtype=">i2")
+    for rows in groups:
+        layout = lengths[rows[0]]
+        dtype = [("n", ">i2")]
+        for j, size in enumerate(layout):
+            dtype.append((f"l{j}", ">i4"))
+            if size > 0:
+                values = fields[j][1]
+                kind = values.dtype if values.dtype.kind != "S" else np.dtype(f"S{size}")
+                dtype.append((f"v{j}", kind))
+        block = np.empty(len(rows), dtype=np.dtype(dtype))
+        block["n"] = count
+        for j, size in enumerate(layout):
+            block[f"l{j}"] = size
+            if size > 0:
+                block[f"v{j}"] = fields[j][1][rows]
+        chunks.append(block.tobytes())
+    chunks.append(_COPY_TRAILER)
+    return b"".join(chunks)
 
 
 _NULL = "\\N"

@@ -46,6 +46,10 @@ class VisitModel:
     def as_dict(self) -> dict[str, float]:
         return {k: float(v) for k, v in self.__dict__.items()}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, float]) -> VisitModel:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
 
 @dataclass(frozen=True)
 class SpendModel:
@@ -68,6 +72,10 @@ class SpendModel:
         data = {k: float(v) for k, v in self.__dict__.items()}
         data["population_mean"] = self.population_mean
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, float]) -> SpendModel:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
 
 
 def collapse(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -93,12 +101,11 @@ def bgnbd_log_likelihood(
     return float(np.sum(w * (ln_a1 + ln_a2 + np.logaddexp(ln_a3, ln_a4))))
 
 
-def fit_visit_model(
-    x: pd.Series, t_x: pd.Series, T: pd.Series, *, resolution: float = 1.0, penalizer: float = 0.0
-) -> VisitModel:
-    """Fit BG/NBD on (x repeat visits, t_x time of last, T age), times in weeks.
+def visit_rows(x, t_x, T, *, resolution: float = 1.0) -> pd.DataFrame:
+    """(x, t_x, T, weight) rows for the BG/NBD fit, times rounded to ``resolution`` weeks.
 
-    Times are rounded to ``resolution`` weeks only to collapse rows for the fit.
+    Rows from several shards of customers concatenate into the rows of all of them (see
+    :func:`merge_rows`); rounding only serves to collapse rows, predictions use exact values.
     """
     frame = pd.DataFrame(
         {
@@ -109,7 +116,29 @@ def fit_visit_model(
     )
     frame["t_x"] = np.minimum(frame["t_x"], frame["T"])
     frame.loc[frame["x"] == 0, "t_x"] = 0.0
-    rows = collapse(frame, ["x", "t_x", "T"])
+    return collapse(frame, ["x", "t_x", "T"])
+
+
+def merge_rows(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """Collapsed rows of several shards as the collapsed rows of their union, sorted, so the
+    fit sees the same rows in the same order however the customers were split."""
+    rows = pd.concat(parts, ignore_index=True)
+    return rows.groupby(columns, sort=True)["weight"].sum().reset_index()
+
+
+def fit_visit_model(
+    x: pd.Series, t_x: pd.Series, T: pd.Series, *, resolution: float = 1.0, penalizer: float = 0.0
+) -> VisitModel:
+    """Fit BG/NBD on (x repeat visits, t_x time of last, T age), times in weeks.
+
+    Times are rounded to ``resolution`` weeks only to collapse rows for the fit.
+    """
+    rows = merge_rows([visit_rows(x, t_x, T, resolution=resolution)], ["x", "t_x", "T"])
+    return fit_visit_rows(rows, penalizer=penalizer)
+
+
+def fit_visit_rows(rows: pd.DataFrame, *, penalizer: float = 0.0) -> VisitModel:
+    """Fit BG/NBD on collapsed (x, t_x, T, weight) rows."""
     fitter = _fit_with_fallback(
         BetaGeoFitter, penalizer, rows["x"], rows["t_x"], rows["T"], weights=rows["weight"]
     )
@@ -167,10 +196,9 @@ def gamma_gamma_log_likelihood(p: float, q: float, gamma: float, x, m, weights=N
     return float(np.sum(w * ll))
 
 
-def fit_spend_model(
-    x: pd.Series, mean_spend: pd.Series, *, rounding: float = 1.0, penalizer: float = 0.0
-) -> SpendModel:
-    """Fit Gamma-Gamma on customers with ``x`` ≥ 1 visits and positive mean spend."""
+def spend_rows(x, mean_spend, *, rounding: float = 1.0) -> pd.DataFrame:
+    """(x, m, weight) rows for the Gamma-Gamma fit: customers with a visit and positive mean
+    spend, mean spend rounded to ``rounding`` only to collapse rows."""
     frame = pd.DataFrame(
         {
             "x": np.asarray(x, dtype=float),
@@ -178,7 +206,19 @@ def fit_spend_model(
         }
     )
     frame = frame[(frame["x"] >= 1) & (frame["m"] > 0)]
-    rows = collapse(frame, ["x", "m"])
+    return collapse(frame, ["x", "m"])
+
+
+def fit_spend_model(
+    x: pd.Series, mean_spend: pd.Series, *, rounding: float = 1.0, penalizer: float = 0.0
+) -> SpendModel:
+    """Fit Gamma-Gamma on customers with ``x`` ≥ 1 visits and positive mean spend."""
+    rows = merge_rows([spend_rows(x, mean_spend, rounding=rounding)], ["x", "m"])
+    return fit_spend_rows(rows, penalizer=penalizer)
+
+
+def fit_spend_rows(rows: pd.DataFrame, *, penalizer: float = 0.0) -> SpendModel:
+    """Fit Gamma-Gamma on collapsed (x, m, weight) rows."""
     fitter = _fit_with_fallback(
         GammaGammaFitter, penalizer, rows["x"], rows["m"], weights=rows["weight"]
     )

@@ -91,14 +91,129 @@ class ScoringResult:
     model: dict = field(default_factory=dict)
 
 
+@dataclass
+class ShardSummary:
+    """What one shard of customers contributes to the global statistics.
+
+    ``recency``, ``frequency``, ``monetary``: (value, weight) counts of the values RFM ranks
+    (recency negated, so higher is better); ``visits``: collapsed BG/NBD rows (x, t_x, T,
+    weight); ``spend``: collapsed Gamma-Gamma rows (x, m, weight); ``paid_sum``/``paid_count``:
+    paid service orders, for the spend fallback without a Gamma-Gamma fit.
+    """
+
+    recency: pd.DataFrame
+    frequency: pd.DataFrame
+    monetary: pd.DataFrame
+    visits: pd.DataFrame
+    spend: pd.DataFrame
+    paid_sum: float
+    paid_count: int
+
+    _FRAMES = ("recency", "frequency", "monetary", "visits", "spend")
+
+    def to_dict(self) -> dict:
+        """JSON-safe, for passing between processes (a Celery result)."""
+        data = {name: getattr(self, name).to_dict(orient="list") for name in self._FRAMES}
+        return {**data, "paid_sum": self.paid_sum, "paid_count": self.paid_count}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ShardSummary:
+        frames = {name: pd.DataFrame(data[name]) for name in cls._FRAMES}
+        return cls(**frames, paid_sum=data["paid_sum"], paid_count=data["paid_count"])
+
+
+@dataclass
+class ScoringStats:
+    """The global statistics, computed once from every customer before per-customer scoring.
+
+    Quintile edges (:func:`rank_edges`) for R (negated recency), F and M; the fitted visit and
+    spend models (None when too few customers); the spend per visit used without a spend model.
+    """
+
+    r_edges: list[float]
+    f_edges: list[float]
+    m_edges: list[float]
+    visit_model: btyd.VisitModel | None
+    spend_model: btyd.SpendModel | None
+    spend_fallback: float
+    btyd_customers: int
+
+    def as_dict(self) -> dict:
+        """JSON-safe; stored as the run's ``model`` (an edge of None means minus infinity)."""
+        data: dict = {
+            "btyd_customers": self.btyd_customers,
+            "rfm_edges": {
+                key: [None if np.isneginf(e) else float(e) for e in edges]
+                for key, edges in (("r", self.r_edges), ("f", self.f_edges), ("m", self.m_edges))
+            },
+            "spend_fallback": self.spend_fallback,
+        }
+        if self.visit_model:
+            data["visit_model"] = self.visit_model.as_dict()
+        if self.spend_model:
+            data["spend_model"] = self.spend_model.as_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ScoringStats:
+        edges = {
+            key: [-np.inf if e is None else e for e in values]
+            for key, values in data["rfm_edges"].items()
+        }
+        visit, spend = data.get("visit_model"), data.get("spend_model")
+        return cls(
+            r_edges=edges["r"],
+            f_edges=edges["f"],
+            m_edges=edges["m"],
+            visit_model=btyd.VisitModel.from_dict(visit) if visit else None,
+            spend_model=btyd.SpendModel.from_dict(spend) if spend else None,
+            spend_fallback=data["spend_fallback"],
+            btyd_customers=data["btyd_customers"],
+        )
+
+
+def value_counts(values: pd.Series | np.ndarray) -> pd.DataFrame:
+    """(value, weight) rows of the non-missing ``values``, sorted by value."""
+    series = pd.Series(np.asarray(values, dtype=float))
+    counts = series.dropna().value_counts().sort_index()
+    return pd.DataFrame({"value": counts.index.to_numpy(), "weight": counts.to_numpy()})
+
+
+def rank_edges(counts: pd.DataFrame, steps: int) -> list[float]:
+    """Edges of ``steps`` rank scores: score(v) = 1 + the number of edges below v.
+
+    The score of a value is ``ceil(steps * average rank / n)`` over the counted values: equal
+    values share their average rank, so they always get equal scores (no ``qcut`` duplicate
+    edges). Edge s is the largest value scoring at most s (minus infinity if none does).
+    Computed in integers, so no boundary case depends on rounding. ``counts`` may hold the
+    (value, weight) rows of several shards.
+    """
+    grouped = counts.groupby("value", sort=True)["weight"].sum() if len(counts) else None
+    if grouped is None or grouped.sum() == 0:
+        return []
+    weight = grouped.to_numpy(dtype=np.int64)
+    n = int(weight.sum())
+    at_most = np.cumsum(weight)
+    below = at_most - weight
+    numerator = steps * (below + at_most + 1)
+    score = np.clip(-(-numerator // (2 * n)), 1, steps)
+    values = grouped.index.to_numpy(dtype=float)
+    return [
+        float(values[score <= s].max()) if (score <= s).any() else -np.inf for s in range(1, steps)
+    ]
+
+
+def step_scores(values: pd.Series | np.ndarray, edges: list[float]) -> np.ndarray:
+    """1 + the number of ``edges`` strictly below each value (see :func:`rank_edges`)."""
+    return np.searchsorted(np.asarray(edges, dtype=float), np.asarray(values, dtype=float)) + 1
+
+
 def quintile_scores(values: pd.Series, eligible: pd.Series | None = None) -> pd.Series:
     """1-5 scores, higher values higher; equal values equal scores; ineligible rows get 1."""
     eligible = values.notna() if eligible is None else eligible & values.notna()
-    scores = pd.Series(1, index=values.index, dtype="int64")
-    if eligible.any():
-        pct = values[eligible].rank(method="average", pct=True)
-        scores[eligible] = np.clip(np.ceil(pct * 5), 1, 5).astype("int64")
-    return scores
+    edges = rank_edges(value_counts(values[eligible]), 5)
+    scores = np.where(eligible, step_scores(values.fillna(0), edges), 1)
+    return pd.Series(scores, index=values.index, dtype="int64")
 
 
 def rfm_segment(r: pd.Series, f: pd.Series, m: pd.Series) -> pd.Series:
@@ -136,19 +251,46 @@ def score(
     as_of: dt.date,
     previous: pd.DataFrame | None = None,
 ) -> ScoringResult:
-    """Score every customer of ``inputs`` as of the end of ``as_of``."""
+    """Score every customer of ``inputs`` as of the end of ``as_of``.
+
+    The same steps a sharded run spreads over workers, in one process: per-customer
+    :func:`features`, their :func:`summarize` into :func:`global_stats`, :func:`finish`, then
+    the value tiers over everyone.
+    """
+    features_ = features(inputs, settings, as_of)
+    stats = global_stats([summarize(features_, settings)], settings)
+    out = finish(features_, stats, settings, previous)
+    candidates = out["status"].isin(TIER_STATUSES)
+    edges = value_tier_edges(out.loc[candidates, "future_value"], settings)
+    out["value_tier"] = value_tiers(out["future_value"], candidates, edges)
+    return ScoringResult(customers=out, model=stats.as_dict())
+
+
+#: Customers ranked into value tiers (R4.4): the ones worth winning back.
+TIER_STATUSES = ("lost", "at_risk")
+
+
+def value_tier_edges(future_values: pd.Series, settings: ScoringSettings) -> list[float]:
+    """Edges of the value tiers over the candidates' future values (tier 1 = most valuable)."""
+    return rank_edges(value_counts(-np.asarray(future_values, dtype=float)), settings.value_tiers)
+
+
+def value_tiers(future_values: pd.Series, candidates: pd.Series, edges: list[float]) -> np.ndarray:
+    """Tier of each candidate by :func:`value_tier_edges`; NaN for everyone else."""
+    tiers = step_scores(-np.asarray(future_values, dtype=float), edges).astype(float)
+    return np.where(np.asarray(candidates, dtype=bool), tiers, np.nan)
+
+
+def features(inputs: ScoringInputs, settings: ScoringSettings, as_of: dt.date) -> pd.DataFrame:
+    """Everything about each customer that needs no statistic of the other customers."""
     end = pd.Timestamp(as_of)
     out = pd.DataFrame({"customer_id": inputs.customers["customer_id"].astype("int64").to_numpy()})
-    ids = out["customer_id"]
-    model: dict = {}
-
     purchases = _dated(inputs.purchases, "purchased_on", end)
     visits = _dated(inputs.visits, "opened_on", end)
     surveys = _dated(inputs.surveys, "surveyed_on", end)
     complaints = _dated(inputs.complaints, "opened_at", end + pd.Timedelta(hours=23, minutes=59))
     events = _dated(inputs.value_events, "occurred_on", end)
     odometer = _dated(inputs.odometer, "read_on", end)
-
     if visits.empty:
         visits = pd.DataFrame(
             {
@@ -157,14 +299,75 @@ def score(
                 "amount": pd.Series(dtype=float),
             }
         )
-    _rfm(out, visits, purchases, end, settings)
+    _rfm_values(out, visits, purchases, end, settings)
     _nine_cells(out, purchases, surveys, odometer, end, settings)
-    model.update(_future_value(out, visits, purchases, events, end, settings))
-    _churn(out, visits, complaints, surveys, events, end, settings)
-    _tiers(out, settings)
+    _visit_history(out, visits, purchases, end)
+    out["value_layer_score"] = _value_layer_score(out, events, end, settings)
+    _churn_indicators(out, visits, complaints, surveys, events, end, settings)
+    return out
+
+
+def summarize(features_: pd.DataFrame, settings: ScoringSettings) -> ShardSummary:
+    """The part of the global statistics one shard's :func:`features` contribute."""
+    paid_window = features_["frequency"] > 0
+    known = features_["btyd_known"].to_numpy()
+    return ShardSummary(
+        recency=value_counts(-features_["recency_days"]),
+        frequency=value_counts(features_.loc[paid_window, "frequency"]),
+        monetary=value_counts(features_.loc[paid_window, "monetary"]),
+        visits=btyd.visit_rows(
+            features_.loc[known, "x"],
+            features_.loc[known, "t_x"],
+            features_.loc[known, "T"],
+            resolution=settings.fit_resolution_weeks,
+        ),
+        spend=btyd.spend_rows(features_["n_paid"], features_["mean_paid"], rounding=10.0),
+        paid_sum=float(features_["paid_sum"].sum()),
+        paid_count=int(features_["n_paid"].sum()),
+    )
+
+
+def global_stats(summaries: list[ShardSummary], settings: ScoringSettings) -> ScoringStats:
+    """Quintile edges and model fits from every shard's summary, computed once."""
+
+    def merged(name: str, columns: list[str]) -> pd.DataFrame:
+        return btyd.merge_rows([getattr(s, name) for s in summaries], columns)
+
+    visits, spend = merged("visits", ["x", "t_x", "T"]), merged("spend", ["x", "m"])
+    visit_model = spend_model = None
+    if visits["weight"].sum() >= 20 and visits.loc[visits["x"] > 0, "weight"].sum() >= 5:
+        visit_model = btyd.fit_visit_rows(visits, penalizer=settings.btyd_penalizer)
+    if spend.loc[spend["x"] >= 2, "weight"].sum() >= 20:
+        spend_model = btyd.fit_spend_rows(spend, penalizer=settings.btyd_penalizer)
+    paid_count = sum(s.paid_count for s in summaries)
+    return ScoringStats(
+        r_edges=rank_edges(merged("recency", ["value"]), 5),
+        f_edges=rank_edges(merged("frequency", ["value"]), 5),
+        m_edges=rank_edges(merged("monetary", ["value"]), 5),
+        visit_model=visit_model,
+        spend_model=spend_model,
+        spend_fallback=sum(s.paid_sum for s in summaries) / paid_count if paid_count else 0.0,
+        btyd_customers=int(visits["weight"].sum()),
+    )
+
+
+#: Feature columns used only on the way to the scores, not part of the output.
+_WORK_COLUMNS = ["btyd_known", "x", "t_x", "T", "n_paid", "mean_paid", "paid_sum", "bought_days"]
+
+
+def finish(
+    features_: pd.DataFrame,
+    stats: ScoringStats,
+    settings: ScoringSettings,
+    previous: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Each customer's scores from its features and the global statistics (no value tier)."""
+    out = features_.copy()
+    _rfm_scores(out, stats, settings)
+    _future_value(out, stats, settings)
+    _churn_status(out, settings)
     _growth(out, previous)
-    assert out["customer_id"].equals(ids)
-    return ScoringResult(customers=out, model=model)
+    return out.drop(columns=_WORK_COLUMNS)
 
 
 def _per_customer(out: pd.DataFrame, series: pd.Series, fill=np.nan) -> np.ndarray:
@@ -175,7 +378,7 @@ def _per_customer(out: pd.DataFrame, series: pd.Series, fill=np.nan) -> np.ndarr
     )
 
 
-def _rfm(out, visits, purchases, end, settings) -> None:
+def _rfm_values(out, visits, purchases, end, settings) -> None:
     paid = visits[visits["amount"] > 0]
     last_paid = paid.groupby("customer_id")["opened_on"].max()
     out["recency_days"] = _per_customer(out, _days(end - last_paid))
@@ -183,21 +386,26 @@ def _rfm(out, visits, purchases, end, settings) -> None:
     recent = paid[paid["opened_on"] > window_start]
     grouped = recent.groupby("customer_id")["amount"]
     out["frequency"] = _per_customer(out, grouped.size(), 0).astype("int64")
-    out["monetary"] = _per_customer(out, grouped.sum(), 0.0)
-    in_window = pd.Series(out["frequency"] > 0, index=out.index)
-    out["r_score"] = quintile_scores(-out["recency_days"])
-    out["f_score"] = quintile_scores(out["frequency"].astype(float), in_window)
-    out["m_score"] = quintile_scores(out["monetary"], in_window)
-    segment = rfm_segment(out["r_score"], out["f_score"], out["m_score"])
-    # Never a paid visit: new buyers of a car are "new", the rest are "lost".
+    # In cents: a shard's sum then equals the whole run's, whatever order the rows came in.
+    out["monetary"] = np.round(_per_customer(out, grouped.sum(), 0.0), 2)
     last_purchase = (
         purchases.groupby("customer_id")["purchased_on"].max()
         if len(purchases)
         else pd.Series(dtype="datetime64[ns]")
     )
-    bought_days = _per_customer(out, _days(end - pd.to_datetime(last_purchase)))
-    never_paid = out["recency_days"].isna().to_numpy()
-    recent_buyer = bought_days <= settings.new_customer_months * DAYS_PER_MONTH
+    out["bought_days"] = _per_customer(out, _days(end - pd.to_datetime(last_purchase)))
+
+
+def _rfm_scores(out, stats, settings) -> None:
+    in_window = out["frequency"] > 0
+    ever_paid = out["recency_days"].notna()
+    out["r_score"] = np.where(ever_paid, step_scores(-out["recency_days"], stats.r_edges), 1)
+    out["f_score"] = np.where(in_window, step_scores(out["frequency"], stats.f_edges), 1)
+    out["m_score"] = np.where(in_window, step_scores(out["monetary"], stats.m_edges), 1)
+    segment = rfm_segment(out["r_score"], out["f_score"], out["m_score"])
+    # Never a paid visit: new buyers of a car are "new", the rest are "lost".
+    never_paid = (~ever_paid).to_numpy()
+    recent_buyer = out["bought_days"].to_numpy() <= settings.new_customer_months * DAYS_PER_MONTH
     segment[never_paid] = np.where(recent_buyer[never_paid], "new", "lost")
     out["rfm_segment"] = segment
 
@@ -274,9 +482,12 @@ def _mileage(out, odometer, end, settings) -> None:
     )
 
 
-def _btyd_frame(out, visits, purchases, end) -> pd.DataFrame:
-    """(x, t_x, T) in weeks per customer: transactions are the first car purchase and every
-    visit day; the first of them is the birth and the others are repeats."""
+def _visit_history(out, visits, purchases, end) -> None:
+    """(x, t_x, T) in weeks per customer for the buy-till-you-die models, and paid visits.
+
+    Transactions are the first car purchase and every visit day; the first of them is the
+    birth and the others are repeats.
+    """
     days = [visits[["customer_id"]].assign(day=visits["opened_on"].dt.normalize())]
     if len(purchases):
         first_purchase = pd.to_datetime(purchases.groupby("customer_id")["purchased_on"].min())
@@ -291,58 +502,39 @@ def _btyd_frame(out, visits, purchases, end) -> pd.DataFrame:
     tx = pd.concat(days, ignore_index=True).drop_duplicates()
     grouped = tx.groupby("customer_id")["day"]
     birth, last, count = grouped.min(), grouped.max(), grouped.size()
-    return pd.DataFrame(
-        {
-            "birth": birth.reindex(out["customer_id"]).to_numpy(),
-            "x": _per_customer(out, count - 1, 0.0),
-            "t_x": _per_customer(out, _days(last - birth) / DAYS_PER_WEEK, 0.0),
-            "T": _per_customer(out, _days(end - birth) / DAYS_PER_WEEK),
-        }
-    )
+    out["x"] = _per_customer(out, count - 1, 0.0)
+    out["t_x"] = _per_customer(out, _days(last - birth) / DAYS_PER_WEEK, 0.0)
+    out["T"] = _per_customer(out, _days(end - birth) / DAYS_PER_WEEK)
+    out["btyd_known"] = (out["T"] > 0).to_numpy()
+    paid = visits[visits["amount"] > 0]
+    per_customer = paid.groupby("customer_id")["amount"].agg(["size", "sum"])
+    out["n_paid"] = _per_customer(out, per_customer["size"], 0)
+    out["paid_sum"] = _per_customer(out, per_customer["sum"], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["mean_paid"] = np.where(out["n_paid"] > 0, out["paid_sum"] / out["n_paid"], 0.0)
 
 
-def _future_value(out, visits, purchases, events, end, settings) -> dict:
-    frame = _btyd_frame(out, visits, purchases, end)
-    known = frame["birth"].notna().to_numpy() & (frame["T"] > 0).to_numpy()
-    model: dict = {"btyd_customers": int(known.sum())}
+def _future_value(out, stats, settings) -> None:
     out["p_alive"] = np.nan
     out["expected_visits"] = 0.0
-    if known.sum() >= 20 and (frame.loc[known, "x"] > 0).sum() >= 5:
-        sub = frame[known]
-        visit_model = btyd.fit_visit_model(
-            sub["x"],
-            sub["t_x"],
-            sub["T"],
-            resolution=settings.fit_resolution_weeks,
-            penalizer=settings.btyd_penalizer,
-        )
-        model["visit_model"] = visit_model.as_dict()
-        out.loc[known, "p_alive"] = btyd.p_alive(visit_model, sub["x"], sub["t_x"], sub["T"])
+    known = out["btyd_known"].to_numpy()
+    if stats.visit_model is not None and known.any():
+        x, t_x, T = (out.loc[known, c] for c in ("x", "t_x", "T"))
+        out.loc[known, "p_alive"] = btyd.p_alive(stats.visit_model, x, t_x, T)
         out.loc[known, "expected_visits"] = btyd.expected_visits(
-            visit_model, settings.horizon_weeks, sub["x"], sub["t_x"], sub["T"]
+            stats.visit_model, settings.horizon_weeks, x, t_x, T
         )
-    # Spend per visit: Gamma-Gamma on customers with paid visits.
-    paid = visits[visits["amount"] > 0]
-    per_customer = paid.groupby("customer_id")["amount"].agg(["size", "mean"])
-    n_paid = _per_customer(out, per_customer["size"], 0)
-    mean_paid = _per_customer(out, per_customer["mean"], 0.0)
-    if (n_paid >= 2).sum() >= 20:
-        spend_model = btyd.fit_spend_model(
-            n_paid, mean_paid, rounding=10.0, penalizer=settings.btyd_penalizer
-        )
-        model["spend_model"] = spend_model.as_dict()
+    n_paid, mean_paid = out["n_paid"].to_numpy(), out["mean_paid"].to_numpy()
+    if stats.spend_model is not None:
         out["expected_spend_per_visit"] = btyd.expected_spend_per_visit(
-            spend_model, n_paid, mean_paid
+            stats.spend_model, n_paid, mean_paid
         )
     else:
-        fallback = float(paid["amount"].mean()) if len(paid) else 0.0
-        out["expected_spend_per_visit"] = np.where(n_paid > 0, mean_paid, fallback)
+        out["expected_spend_per_visit"] = np.where(n_paid > 0, mean_paid, stats.spend_fallback)
     out["expected_spend"] = out["expected_visits"] * out["expected_spend_per_visit"]
-    out["value_layer_score"] = _value_layer_score(out, events, end, settings)
     out["future_value"] = out["expected_spend"] * (
         1 + settings.value_layer_bonus * out["value_layer_score"]
     )
-    return model
 
 
 def _value_layer_score(out, events, end, settings) -> np.ndarray:
@@ -357,7 +549,7 @@ def _value_layer_score(out, events, end, settings) -> np.ndarray:
     return 1 - np.exp(-raw / 2.0)
 
 
-def _churn(out, visits, complaints, surveys, events, end, settings) -> None:
+def _churn_indicators(out, visits, complaints, surveys, events, end, settings) -> None:
     days = visits.assign(day=visits["opened_on"].dt.normalize()).drop_duplicates(
         ["customer_id", "day"]
     )
@@ -376,10 +568,7 @@ def _churn(out, visits, complaints, surveys, events, end, settings) -> None:
         np.isnan(since_last), out["vehicle_age_years"].to_numpy() * DAYS_PER_YEAR, since_last
     )
     out["overdue_ratio"] = np.nan_to_num(since / interval)
-    subs = {
-        "overdue": _clip01((out["overdue_ratio"] - 1) / (settings.overdue_full_ratio - 1)),
-        "not_alive": _clip01(1 - out["p_alive"].fillna(1.0)),
-    }
+    out["churn_overdue"] = _clip01((out["overdue_ratio"] - 1) / (settings.overdue_full_ratio - 1))
     year = pd.Timedelta(days=settings.frequency_window_months * DAYS_PER_MONTH)
     last_year = _per_customer(out, days[days["day"] > end - year].groupby("customer_id").size(), 0)
     year_before = _per_customer(
@@ -389,7 +578,7 @@ def _churn(out, visits, complaints, surveys, events, end, settings) -> None:
         .size(),
         0,
     )
-    subs["falling_frequency"] = np.where(
+    out["churn_falling_frequency"] = np.where(
         year_before > 0, _clip01((year_before - last_year) / np.maximum(year_before, 1)), 0.0
     )
     unresolved = (
@@ -398,24 +587,24 @@ def _churn(out, visits, complaints, surveys, events, end, settings) -> None:
         else pd.Series(dtype=float)
     )
     out["unresolved_complaints"] = _per_customer(out, unresolved, 0).astype("int64")
-    subs["unresolved_complaints"] = _clip01(
+    out["churn_unresolved_complaints"] = _clip01(
         out["unresolved_complaints"] / settings.complaints_for_full_score
     )
-    subs["falling_satisfaction"] = _satisfaction_drop(out, surveys, settings)
+    out["churn_falling_satisfaction"] = _satisfaction_drop(out, surveys, settings)
     window = pd.Timedelta(days=settings.engagement_window_months * DAYS_PER_MONTH)
     engaged = (
         events[pd.to_datetime(events["occurred_on"]) > end - window].groupby("customer_id").size()
         if len(events)
         else pd.Series(dtype=float)
     )
-    subs["no_engagement"] = (_per_customer(out, engaged, 0) == 0).astype(float)
+    out["churn_no_engagement"] = (_per_customer(out, engaged, 0) == 0).astype(float)
+
+
+def _churn_status(out, settings) -> None:
+    out["churn_not_alive"] = _clip01(1 - out["p_alive"].fillna(1.0))
     weights = settings.churn_weights
-    total = sum(weights.values())
-    churn = np.zeros(len(out))
-    for name in CHURN_INDICATORS:
-        out[f"churn_{name}"] = subs[name]
-        churn += weights[name] * subs[name]
-    out["churn_score"] = churn / total
+    churn = sum(weights[name] * out[f"churn_{name}"].to_numpy() for name in CHURN_INDICATORS)
+    out["churn_score"] = churn / sum(weights.values())
     lost = (out["churn_score"] >= settings.lost_score) | (
         out["overdue_ratio"] >= settings.lost_overdue_ratio
     )
@@ -438,17 +627,6 @@ def _satisfaction_drop(out, surveys, settings) -> np.ndarray:
     earlier_mean = (grouped.sum() - latest) / (count - 1)
     drop = (earlier_mean - latest).where(count >= 2)
     return _clip01(_per_customer(out, drop, 0.0) / settings.satisfaction_drop_for_full_score)
-
-
-def _tiers(out, settings) -> None:
-    """At most ``value_tiers`` tiers of lost and at-risk customers by future value (1 = best)."""
-    candidates = out["status"].isin(["lost", "at_risk"])
-    out["value_tier"] = np.nan
-    if candidates.any():
-        pct = out.loc[candidates, "future_value"].rank(method="average", pct=True, ascending=False)
-        out.loc[candidates, "value_tier"] = np.clip(
-            np.ceil(pct * settings.value_tiers), 1, settings.value_tiers
-        )
 
 
 def _growth(out, previous) -> None:
