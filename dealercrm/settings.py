@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "customers",
     "vehicles",
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "segmentation",
     "winback",
     "reports",
+    "api",
     "dealercrm",
 ]
 
@@ -153,6 +156,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=55 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Scheduled scoring runs split the customers into this many shards, one Celery task each.
+# A sharded run's coordinator waits for its shards in a worker slot of its own, so the workers
+# need more than one slot between them.
+SCORING_SHARDS = env.int("SCORING_SHARDS", default=1)
+# The queue shard tasks go to (empty: the default queue), so dedicated machines can take them.
+SCORING_SHARD_QUEUE = env.str("SCORING_SHARD_QUEUE", default="")
 # Periodic jobs: monthly scoring at 02:00 on the 1st, early warnings every morning (R4).
 CELERY_BEAT_SCHEDULE: dict = {
     "score-month": {
@@ -165,12 +174,52 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
+# The DMS sync API (api/, R8.1): token auth for DMS clients, session auth for browser users.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
+}
+#: Largest request body the API reads (a 5,000-record batch of service orders is ~2.5 MB).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=20 * 1024 * 1024)
+#: Per-client rates (DRF syntax: N/s, N/min, N/hour, N/day).
+API_SYNC_RATE = env.str("API_SYNC_RATE", default="120/min")
+API_READ_RATE = env.str("API_READ_RATE", default="600/min")
+#: The incremental feed serves rows older than this (clock skew, writes outside the API).
+API_FEED_SETTLE_SECONDS = env.float("API_FEED_SETTLE_SECONDS", default=1.0)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DealerCRM DMS sync API",
+    "DESCRIPTION": (
+        "Idempotent bulk upserts keyed by the DMS's own ids, per-record outcomes, incremental "
+        "read-back over (updated_at, id), scoring results. Authenticate with "
+        "`Authorization: Token <key>`."
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.closed_inputs",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "ContactChannelEnum": "contacts.models.ContactChannel.choices",
+        "CustomerChannelEnum": "customers.models.Channel.choices",
+        "ComplaintCategoryEnum": "contacts.models.ComplaintCategory.choices",
+        "ComplaintStatusEnum": "contacts.models.ComplaintStatus.choices",
+        "LineCategoryEnum": "vehicles.models.LineCategory.choices",
+        "ScoreStatusEnum": "segmentation.models.Status.choices",
+    },
 }
 
 LOGGING = {

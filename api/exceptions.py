@@ -1,0 +1,85 @@
+"""One machine-readable error shape for every API error, and the exceptions the API raises.
+
+Every 4xx body is ``{"code": …, "detail": …}`` plus, where they apply, ``fields`` (problems per
+query parameter or body key), ``records`` (per-record schema problems of a sync batch) and
+``retry_after`` (seconds, with 429). ``code`` is stable for programs; ``detail`` is translated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ApiError(exceptions.APIException):
+    """An API error with a code, a message and extra keys for the body."""
+
+    def __init__(self, detail: Any = None, code: str | None = None, **extra: Any):
+        super().__init__(detail, code)
+        self.extra = extra
+
+
+class PayloadTooLarge(ApiError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "payload_too_large"
+
+
+class InvalidRecords(ApiError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = _("Some records do not match the schema; nothing was written.")
+    default_code = "invalid_records"
+
+
+class InvalidRequest(ApiError):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = _("The request is not valid.")
+    default_code = "invalid"
+
+
+class Conflict(ApiError):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("Other clients kept changing the same records; send the batch again.")
+    default_code = "conflict"
+
+
+def _first_code(codes: Any) -> str:
+    while isinstance(codes, dict | list):
+        if not codes:
+            return "invalid"
+        codes = next(iter(codes.values())) if isinstance(codes, dict) else codes[0]
+    return str(codes)
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, with every error body reshaped to ``{"code", "detail", …}``."""
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    if isinstance(exc, ApiError):
+        body = {"code": _first_code(exc.get_codes()), "detail": str(exc.detail), **exc.extra}
+    elif isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        body = {
+            "code": "invalid",
+            "detail": str(_("The request is not valid.")),
+            "fields": {
+                k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in fields.items()
+            },
+        }
+    elif isinstance(exc, exceptions.APIException):
+        body = {"code": _first_code(exc.get_codes()), "detail": str(exc.detail)}
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            body["retry_after"] = int(exc.wait + 0.999)
+    else:
+        body = {"code": "error", "detail": str(response.data)}
+    response.data = body
+    return response

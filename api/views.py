@@ -1,0 +1,245 @@
+"""API views: thin wrappers that parse the request, call a selector or service and render.
+
+Read endpoints: ``GET /api/v1/<resource>/`` and ``GET /api/v1/<resource>/<id>/`` for the
+synced resources, ``GET /api/v1/scores/`` and ``GET /api/v1/scoring-runs/``.
+Sync endpoints: ``POST /api/v1/sync/<resource>/``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api import selectors, services
+from api.exceptions import Conflict, InvalidRecords, InvalidRequest
+from api.filters import ScoreFilter
+from api.pagination import KeysetPagination
+from api.permissions import CanReadModel, IsSyncClient
+from api.records import MAX_BATCH_RECORDS, RecordSpec
+from api.resources import build_resources
+from api.serializers import (
+    READ_SERIALIZERS,
+    CustomerScoreSerializer,
+    ErrorSerializer,
+    ScoringRunSerializer,
+    SyncResponseSerializer,
+    sync_record_serializer,
+)
+from api.throttling import ReadRateThrottle, SyncRateThrottle
+from segmentation.models import CustomerScore, ScoringRun
+
+SYNC_RESOURCES: dict[str, RecordSpec] = build_resources()
+
+_ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid request (code says why)."),
+    401: OpenApiResponse(ErrorSerializer, description="No or invalid credentials."),
+    403: OpenApiResponse(ErrorSerializer, description="The role may not do this."),
+    429: OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After."),
+}
+
+
+class SchemaOnlyFilterBackend(DjangoFilterBackend):
+    """Lets drf-spectacular document the FilterSet; the selectors apply it (house style)."""
+
+    def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
+        return queryset
+
+
+class _ApiMixin:
+    """Refuses NUL characters in the query string: no database can compare with them."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        for key, values in request.query_params.lists():
+            if "\x00" in key or any("\x00" in v for v in values):
+                raise InvalidRequest(_("The query string may not contain NUL characters."))
+        super().initial(request, *args, **kwargs)
+
+
+class RecordViewSet(
+    _ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """List (filtered, keyset-paginated over updated_at and id) and retrieve one resource."""
+
+    resource: selectors.ReadResource
+    permission_classes = [CanReadModel]
+    throttle_classes = [ReadRateThrottle]
+    filter_backends = [SchemaOnlyFilterBackend]
+    pagination_class = KeysetPagination
+    lookup_value_regex = "[0-9]{1,18}"
+
+    @property
+    def read_model(self) -> Any:
+        return self.resource.model
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return self.resource.model._default_manager.none()
+        if self.action == "retrieve":
+            return selectors.records_visible(resource=self.resource, user=self.request.user)
+        return selectors.record_list(
+            resource=self.resource, user=self.request.user, params=self.request.query_params
+        )
+
+    def get_object(self) -> Any:
+        return selectors.record_get(
+            resource=self.resource, user=self.request.user, pk=int(self.kwargs["pk"])
+        )
+
+
+def _record_viewset(name: str) -> type[RecordViewSet]:
+    resource = selectors.READ_RESOURCES[name]
+    serializer = READ_SERIALIZERS[name]
+    tag = name
+    view = type(
+        f"{serializer.Meta.model.__name__}ViewSet",
+        (RecordViewSet,),
+        {
+            "resource": resource,
+            "serializer_class": serializer,
+            "filterset_class": resource.filterset,
+            "__doc__": f"Read {name}.",
+        },
+    )
+    return extend_schema(tags=[tag], responses={200: serializer, **_ERRORS})(view)
+
+
+RECORD_VIEWSETS = {name: _record_viewset(name) for name in selectors.READ_RESOURCES}
+
+
+@extend_schema(
+    tags=["scores"],
+    parameters=[
+        OpenApiParameter(
+            "month",
+            str,
+            description="Month scored, YYYY-MM; default: the latest scored month.",
+            pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+        )
+    ],
+    responses={200: CustomerScoreSerializer, **_ERRORS},
+)
+class ScoreViewSet(_ApiMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Scoring results (R4) of the current monthly run of a month, one row per customer."""
+
+    read_model = CustomerScore
+    serializer_class = CustomerScoreSerializer
+    permission_classes = [CanReadModel]
+    throttle_classes = [ReadRateThrottle]
+    filter_backends = [SchemaOnlyFilterBackend]
+    filterset_class = ScoreFilter
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return CustomerScore.objects.none()
+        return selectors.score_list(user=self.request.user, params=self.request.query_params)
+
+    @property
+    def paginator(self) -> KeysetPagination:
+        if not hasattr(self, "_paginator"):
+            self._paginator = KeysetPagination(ordering=("id",), watermark=False)
+        return self._paginator
+
+
+@extend_schema(tags=["scores"], responses={200: ScoringRunSerializer, **_ERRORS})
+class ScoringRunViewSet(_ApiMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The current scoring runs: which months have results."""
+
+    read_model = ScoringRun
+    serializer_class = ScoringRunSerializer
+    permission_classes = [CanReadModel]
+    throttle_classes = [ReadRateThrottle]
+
+    def get_queryset(self) -> Any:
+        return selectors.scoring_run_list(params=self.request.query_params)
+
+    @property
+    def paginator(self) -> KeysetPagination:
+        if not hasattr(self, "_paginator"):
+            self._paginator = KeysetPagination(ordering=("id",), watermark=False)
+        return self._paginator
+
+
+class SyncView(_ApiMixin, APIView):
+    """Bulk upsert of one resource (see api.services.sync_batch_upsert)."""
+
+    spec: RecordSpec
+    permission_classes = [IsSyncClient]
+    throttle_classes = [SyncRateThrottle]
+
+    def post(self, request: Request) -> Response:
+        body = request.data
+        if not isinstance(body, dict) or set(body) != {"records"}:
+            raise InvalidRequest(
+                _("Send a JSON object with one key, “records”: a list of records."),
+                fields={"records": [_("Required; no other keys are allowed.")]},
+            )
+        records = body["records"]
+        if not isinstance(records, list):
+            raise InvalidRequest(
+                _("“records” must be a list."), fields={"records": [_("Expected a list.")]}
+            )
+        if len(records) > MAX_BATCH_RECORDS:
+            message = _("At most %(n)s records per request; split the batch.") % {
+                "n": f"{MAX_BATCH_RECORDS:,}"
+            }
+            raise InvalidRequest(message, code="batch_too_large", fields={"records": [message]})
+        try:
+            result = services.sync_batch_upsert(spec=self.spec, records=records, user=request.user)
+        except services.SyncContractError as error:
+            raise InvalidRecords(records=error.problems) from None
+        except services.SyncConflictError:
+            raise Conflict() from None
+        return Response(
+            {"resource": result.resource, "counts": result.counts, "results": result.results},
+            status=status.HTTP_200_OK,
+        )
+
+
+def _sync_view(spec: RecordSpec) -> type[SyncView]:
+    view = type(
+        f"{spec.model.__name__}SyncView",
+        (SyncView,),
+        {"spec": spec, "__doc__": spec.description},
+    )
+    return extend_schema_view(
+        post=extend_schema(
+            tags=["sync"],
+            operation_id=f"sync_{spec.name.replace('-', '_')}",
+            summary=f"Upsert {spec.name} by (source, external_id)",
+            description=(
+                f"{spec.description} Up to {MAX_BATCH_RECORDS:,} records. Each record is "
+                "created, updated, left unchanged or rejected with field messages; valid records "
+                "are written even when others fail. Replaying a batch changes nothing."
+            ),
+            request=sync_record_serializer(spec),
+            responses={
+                200: SyncResponseSerializer,
+                **_ERRORS,
+                409: OpenApiResponse(ErrorSerializer, description="Lost repeated races; retry."),
+                413: OpenApiResponse(ErrorSerializer, description="Body too large."),
+            },
+        )
+    )(view)
+
+
+SYNC_VIEWS = {name: _sync_view(spec) for name, spec in SYNC_RESOURCES.items()}
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """JSON 404 for any other path under /api/, instead of the HTML page."""
+    return JsonResponse(
+        {"code": "not_found", "detail": _("No API endpoint at this address.")}, status=404
+    )
