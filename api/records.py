@@ -308,6 +308,15 @@ class RecordSpec:
         """Columns the API writes besides the key and the timestamps, in a fixed order."""
         return [f.attname for f in self.fields] + [r.attname for r in self.refs]
 
+    def unwritten_defaults(self) -> dict[str, Any]:
+        """Model defaults of the concrete columns the API never writes, for new rows."""
+        written = {"source", "external_id", "created_at", "updated_at", *self.columns}
+        return {
+            f.attname: f.get_default()
+            for f in self.model._meta.concrete_fields
+            if not f.primary_key and f.attname not in written
+        }
+
 
 def field_specs(
     model: type[models.Model], names: Iterable[str], required: Iterable[str] = ()

@@ -462,10 +462,15 @@ def _write(spec: RecordSpec, items: list[Item], now: dt.datetime) -> None:
     columns = spec.columns
     new = sorted((i for i in items if i.status == Outcome.CREATED), key=lambda i: i.key)
     if new:
+        # Columns the API does not write (assignment, staff notes…) get their model defaults.
+        others = spec.unwritten_defaults()
         inserted = sql.insert_returning(
             spec.model,
-            ["source", "external_id", "created_at", "updated_at", *columns],
-            [(i.source, i.external_id, now, now, *(i.row[c] for c in columns)) for i in new],
+            ["source", "external_id", "created_at", "updated_at", *columns, *others],
+            [
+                (i.source, i.external_id, now, now, *(i.row[c] for c in columns), *others.values())
+                for i in new
+            ],
         )
         ids = {(s, e): pk for pk, s, e in inserted}
         for item in new:
@@ -522,6 +527,13 @@ def _upsert_once(spec: RecordSpec, items: list[Item], user: Any) -> None:
     _write(spec, items, timezone.now())
 
 
+def _is_unique_violation(error: IntegrityError) -> bool:
+    cause = error.__cause__
+    if getattr(cause, "pgcode", None) is not None:
+        return cause.pgcode == "23505"
+    return "UNIQUE constraint failed" in str(error)
+
+
 def sync_batch_upsert(*, spec: RecordSpec, records: Sequence[Any], user: Any) -> SyncResult:
     """Create, update or leave unchanged each record of one resource, keyed by
     (``source``, ``external_id``); invalid records are reported and not written.
@@ -551,8 +563,12 @@ def sync_batch_upsert(*, spec: RecordSpec, records: Sequence[Any], user: Any) ->
             with transaction.atomic():
                 _upsert_once(spec, items, user)
             break
-        except (_LostRace, IntegrityError) as error:
-            logger.info("sync %s: lost a race on attempt %s (%s)", spec.name, attempt, error)
+        except _LostRace:
+            logger.info("sync %s: lost a race on attempt %s", spec.name, attempt)
+        except IntegrityError as error:
+            if not _is_unique_violation(error):
+                raise
+            logger.info("sync %s: unique violation on attempt %s (%s)", spec.name, attempt, error)
         except OperationalError as error:
             # Deadlock or serialization failure between two batches: run again.
             if getattr(getattr(error, "__cause__", None), "pgcode", None) not in ("40P01", "40001"):
