@@ -513,8 +513,8 @@ def _upsert_once(spec: RecordSpec, items: list[Item], user: Any) -> None:
     resolved = _resolve_refs(spec, items, user)
     now = timezone.now()
     for item in items:
-        if not item.errors:
-            _build_row(spec, item, resolved, now)
+        # Also for records with field errors: their unknown references are reported too.
+        _build_row(spec, item, resolved, now)
     for check in spec.batch_checks:
         check(spec, [i for i in items if not i.errors])
     for item in items:
