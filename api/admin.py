@@ -40,7 +40,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             _(
-                "The key of “%(name)s” is %(key)s. Copy it now: it is not stored and cannot be shown again."
+                "Copy the key of “%(name)s” now; it is not stored and cannot be shown "
+                "again: %(key)s"
             )
             % {"name": token.name, "key": key},
             messages.WARNING,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from contacts import models as contacts
 from customers import models as customers
 from dealercrm.roles import Role
+from segmentation import models as segmentation
 from vehicles import models as vehicles
 
 _VIN_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
@@ -221,3 +222,58 @@ class ComplaintStatusChangeFactory(factory.django.DjangoModelFactory):
     complaint = factory.SubFactory(ComplaintFactory)
     status = contacts.ComplaintStatus.ACKNOWLEDGED
     changed_at = factory.LazyAttribute(lambda o: o.complaint.opened_at + dt.timedelta(hours=1))
+
+
+class ScoringRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = segmentation.ScoringRun
+
+    month = dt.date(2024, 9, 1)
+    as_of = dt.date(2024, 9, 30)
+    kind = segmentation.RunKind.MONTHLY
+    status = segmentation.RunStatus.SUCCEEDED
+    is_current = True
+
+
+class CustomerScoreFactory(factory.django.DjangoModelFactory):
+    """A plausible active customer's score; override the components a test is about."""
+
+    class Meta:
+        model = segmentation.CustomerScore
+
+    run = factory.SubFactory(ScoringRunFactory)
+    customer = factory.SubFactory(CustomerFactory)
+    recency_days = 40.0
+    frequency = 4
+    monetary = 5200.0
+    r_score = 4
+    f_score = 3
+    m_score = 3
+    rfm_segment = segmentation.RfmSegment.LOYAL
+    vehicle_age_years = 5.5
+    age_tier = "5+"
+    satisfaction = 8.0
+    satisfaction_band = "medium"
+    satisfaction_known = True
+    nine_cell = "5+/medium"
+    est_annual_km = 15000.0
+    est_current_km = 80000.0
+    low_mileage = False
+    visit_interval_days = 120.0
+    overdue_ratio = 0.3
+    unresolved_complaints = 0
+    churn_overdue = 0.0
+    churn_not_alive = 0.1
+    churn_falling_frequency = 0.0
+    churn_unresolved_complaints = 0.0
+    churn_falling_satisfaction = 0.0
+    churn_no_engagement = 0.0
+    churn_score = 0.05
+    status = segmentation.Status.ACTIVE
+    p_alive = 0.9
+    expected_visits = 3.0
+    expected_spend_per_visit = 1300.0
+    expected_spend = 3900.0
+    value_layer_score = 0.2
+    future_value = 4290.0
+    value_tier = None
