@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 from django.conf import settings
+from django.db import connection
 
 from contacts.models import UNRESOLVED_STATUSES
 from customers.bulk import read_frame, write_frame
@@ -34,6 +35,33 @@ INPUT_QUERIES = {
     ),
     "value_events": "SELECT customer_id, layer, occurred_on FROM customers_valueevent",
 }
+
+#: How each input query keeps one shard's customers (``customer_id % shards = shard``);
+#: readings and order lines follow their vehicle's owner and their order's customer.
+_SHARD_FILTERS = {
+    "customers": "id % {n} = {k}",
+    "purchases": "customer_id % {n} = {k}",
+    "vehicles": "owner_id % {n} = {k}",
+    "readings": "vehicle_id IN (SELECT id FROM vehicles_vehicle WHERE owner_id % {n} = {k})",
+    "orders": "customer_id % {n} = {k}",
+    "order_lines": (
+        "order_id IN (SELECT id FROM vehicles_serviceorder WHERE customer_id % {n} = {k})"
+    ),
+    "surveys": "customer_id % {n} = {k}",
+    "complaints": "customer_id % {n} = {k}",
+    "value_events": "customer_id % {n} = {k}",
+}
+
+
+def input_queries(shard: int = 0, shards: int = 1) -> dict[str, str]:
+    """The input queries, for every customer or for one shard of ``shards``."""
+    if shards == 1:
+        return dict(INPUT_QUERIES)
+    return {
+        name: f"{sql} WHERE {_SHARD_FILTERS[name].format(n=int(shards), k=int(shard))}"
+        for name, sql in INPUT_QUERIES.items()
+    }
+
 
 _DATES = {
     "purchases": ["purchased_on"],
@@ -66,11 +94,12 @@ def _typed(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def inputs_load() -> ScoringInputs:
-    """Every input of the pipeline: one query per table, joined and summed in pandas."""
+def inputs_load(shard: int = 0, shards: int = 1) -> ScoringInputs:
+    """The pipeline's inputs for every customer, or for one shard of them: one query per
+    table, joined and summed in pandas."""
     raw = {
         name: _typed(name, read_frame(sql, dtype=_DTYPES[name]))
-        for name, sql in INPUT_QUERIES.items()
+        for name, sql in input_queries(shard, shards).items()
     }
     orders, lines = raw.pop("orders"), raw.pop("order_lines")
     amounts = lines.groupby("order_id")["amount"].sum()
@@ -82,11 +111,12 @@ def inputs_load() -> ScoringInputs:
     return ScoringInputs(visits=visits, odometer=odometer, **raw)
 
 
-def previous_load(run_id: int) -> pd.DataFrame:
-    """The growth baseline: a run's future value and segment per customer."""
+def previous_load(run_id: int, shard: int = 0, shards: int = 1) -> pd.DataFrame:
+    """The growth baseline: a run's future value and segment per customer (of one shard)."""
     return read_frame(
-        "SELECT customer_id, future_value, rfm_segment FROM segmentation_customerscore WHERE run_id = %s",
-        [run_id],
+        "SELECT customer_id, future_value, rfm_segment FROM segmentation_customerscore "
+        "WHERE run_id = %s AND customer_id %% %s = %s",
+        [run_id, shards, shard],
     )
 
 
@@ -96,9 +126,40 @@ SCORE_COLUMNS = [
 
 
 def scores_write(run_id: int, customers: pd.DataFrame) -> int:
-    """Write one run's results (COPY on PostgreSQL); returns rows written."""
+    """Write one run's results, or one shard's (COPY on PostgreSQL); returns rows written."""
     frame = customers[SCORE_COLUMNS].copy()
     frame.insert(0, "run_id", run_id)
     frame["value_tier"] = frame["value_tier"].astype("Int64")
     write_frame(CustomerScore._meta.db_table, frame)
     return len(frame)
+
+
+def shard_scores_delete(run_id: int, shard: int, shards: int) -> None:
+    """Drop what an earlier attempt of a shard wrote, so a retried shard writes it once."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM segmentation_customerscore WHERE run_id = %s AND customer_id %% %s = %s",
+            [run_id, shards, shard],
+        )
+
+
+def tier_candidates_load(run_id: int, statuses: tuple[str, ...]) -> pd.Series:
+    """The future values of a run's customers ranked into value tiers, exactly as stored."""
+    values = CustomerScore.objects.filter(run_id=run_id, status__in=statuses).values_list(
+        "future_value", flat=True
+    )
+    return pd.Series(list(values), dtype="float64")
+
+
+def value_tiers_write(run_id: int, statuses: tuple[str, ...], edges: list[float]) -> int:
+    """Set the value tier of a run's candidates in one UPDATE: 1 + the edges they fall below
+    (tiers rank negated future values, see ``pipeline.value_tier_edges``)."""
+    below = "".join(" + CASE WHEN future_value < %s THEN 1 ELSE 0 END" for _ in edges)
+    placeholders = ", ".join(["%s"] * len(statuses))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE segmentation_customerscore SET value_tier = 1{below} "
+            f"WHERE run_id = %s AND status IN ({placeholders})",
+            [*(-float(e) for e in edges), run_id, *statuses],
+        )
+        return cursor.rowcount

@@ -1,28 +1,32 @@
-"""Celery tasks: the monthly scoring (beat: 02:00 on the 1st) and the daily early warning."""
+"""Celery tasks: the monthly scoring (beat: 02:00 on the 1st), the daily early warning, and
+the two per-shard steps of a sharded run."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
+from segmentation import services
 from segmentation.models import RunKind
 from segmentation.services import ScoringAlreadyRunning, scoring_run_execute
 
 
 @shared_task(name="segmentation.score_month", acks_late=True)
-def score_month(month: str | None = None) -> int | None:
+def score_month(month: str | None = None, shards: int | None = None) -> int | None:
     """Score a month (``YYYY-MM``; default: the month that just ended). Returns the run id.
 
     Idempotent: a rerun replaces the month's results. A run already in progress is left alone.
+    ``shards`` defaults to the ``SCORING_SHARDS`` setting.
     """
     if month:
         day = dt.date.fromisoformat(f"{month}-01")
     else:
         day = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     try:
-        return scoring_run_execute(month=day).pk
+        return scoring_run_execute(month=day, shards=shards or settings.SCORING_SHARDS).pk
     except ScoringAlreadyRunning:
         return None
 
@@ -32,6 +36,20 @@ def early_warning() -> int | None:
     """Daily rescoring with today's data, kept as the month's warning run (R4.5)."""
     today = timezone.localdate()
     try:
-        return scoring_run_execute(month=today, as_of=today, kind=RunKind.WARNING).pk
+        return scoring_run_execute(
+            month=today, as_of=today, kind=RunKind.WARNING, shards=settings.SCORING_SHARDS
+        ).pk
     except ScoringAlreadyRunning:
         return None
+
+
+@shared_task(name="segmentation.score_shard_summarize", acks_late=True)
+def score_shard_summarize(run_id: int, shard: int, shards: int) -> dict:
+    """A sharded run's first step for one shard: its part of the global statistics."""
+    return services.scoring_shard_summarize(run_id=run_id, shard=shard, shards=shards)
+
+
+@shared_task(name="segmentation.score_shard_write", acks_late=True)
+def score_shard_write(run_id: int, shard: int, shards: int) -> dict:
+    """A sharded run's second step for one shard: score and write its customers."""
+    return services.scoring_shard_write(run_id=run_id, shard=shard, shards=shards)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,7 +56,21 @@ def celery_worker() -> Iterator[str]:
         env={**os.environ, "DATABASE_URL": _test_database_url()},
     )
     try:
+        _wait_until_ready(worker)
         yield queue
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+def _wait_until_ready(worker: subprocess.Popen, seconds: float = 90.0) -> None:
+    """Wait for the worker to answer a ping, so a test's first task meets a running worker."""
+    from dealercrm.celery import app
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError(f"celery worker exited with {worker.returncode}")
+        if app.control.ping(timeout=1.0):
+            return
+    raise RuntimeError("celery worker did not answer a ping in time")

@@ -8,9 +8,14 @@ import sys
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from tqdm import tqdm
 
-from segmentation.models import RunKind, ScoringRun
-from segmentation.services import ScoringAlreadyRunning, scoring_run_execute
+from segmentation.models import RunKind, ScoringRun, Status
+from segmentation.services import (
+    NoScoringWorkers,
+    ScoringAlreadyRunning,
+    scoring_run_execute,
+)
 
 
 def _month(value: str) -> dt.date:
@@ -34,6 +39,15 @@ class Command(BaseCommand):
             "--warning", action="store_true", help=_("a daily early-warning run instead")
         )
         parser.add_argument(
+            "--shards",
+            type=int,
+            default=1,
+            help=_(
+                "split the customers into this many shards scored by Celery workers "
+                "(in-process without a broker)"
+            ),
+        )
+        parser.add_argument(
             "--history",
             type=int,
             default=1,
@@ -42,14 +56,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         month = options["month"] or timezone.localdate().replace(day=1)
-        show = sys.stderr.isatty()
-
-        def progress(step: str) -> None:
-            if show:
-                sys.stderr.write(f"… {step}\n")
-
         if options["history"] < 1:
             raise CommandError(_("--history must be at least 1."))
+        if options["shards"] < 1:
+            raise CommandError(_("--shards must be at least 1."))
         kind = RunKind.WARNING if options["warning"] else RunKind.MONTHLY
         months = [_months_before(month, n) for n in range(options["history"] - 1, -1, -1)]
         for each in months:
@@ -58,19 +68,25 @@ class Command(BaseCommand):
                 and ScoringRun.objects.current().filter(month=each, kind=kind).exists()
             ):
                 continue
-            try:
-                run = scoring_run_execute(
-                    month=each,
-                    as_of=options["as_of"] if len(months) == 1 else None,
-                    kind=kind,
-                    progress=progress,
-                )
-            except ScoringAlreadyRunning as error:
-                raise CommandError(str(error)) from error
+            steps = 3 if options["shards"] == 1 else 4
+            with tqdm(total=steps, disable=not sys.stderr.isatty(), leave=False) as bar:
+                progress = _Progress(bar, each)
+                try:
+                    run = scoring_run_execute(
+                        month=each,
+                        as_of=options["as_of"] if len(months) == 1 else None,
+                        kind=kind,
+                        shards=options["shards"],
+                        progress=progress,
+                    )
+                except (ScoringAlreadyRunning, NoScoringWorkers) as error:
+                    raise CommandError(str(error)) from error
             self._report(run)
 
     def _report(self, run: ScoringRun) -> None:
-        statuses = ", ".join(f"{k} {v:,}" for k, v in run.counts["status"].items())
+        statuses = ", ".join(
+            f"{Status(k).label} {v:,}" for k, v in sorted(run.counts["status"].items())
+        )
         self.stdout.write(
             _("Run %(id)s for %(month)s: %(n)s customers (%(statuses)s) in %(seconds).1f s.")
             % {
@@ -81,6 +97,19 @@ class Command(BaseCommand):
                 "seconds": run.timings["total"],
             }
         )
+
+
+class _Progress:
+    """Advances the bar as the run reports its steps."""
+
+    def __init__(self, bar: tqdm, month: dt.date) -> None:
+        self.bar, self.month, self.started = bar, month, False
+
+    def __call__(self, step: str) -> None:
+        if self.started:
+            self.bar.update(1)
+        self.started = True
+        self.bar.set_description_str(f"{self.month:%Y-%m} {step}")
 
 
 def _months_before(month: dt.date, count: int) -> dt.date:
