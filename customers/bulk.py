@@ -26,16 +26,17 @@ def write_frame(table: str, frame: pd.DataFrame) -> None:
 def read_frame(sql: str, params: list | None = None, dtype: dict | None = None) -> pd.DataFrame:
     """Run one query and return its rows; on PostgreSQL streamed with ``COPY (...) TO STDOUT``.
 
-    ``dtype`` maps columns to numpy/pandas dtypes (booleans arrive as t/f from COPY).
+    ``dtype`` maps columns to numpy/pandas dtypes (booleans arrive as t/f from COPY). Without
+    ``params`` the SQL is sent as it is (a ``%`` needs no doubling).
     """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            query = cursor.mogrify(sql, params or []).decode()
+            query = sql if params is None else cursor.mogrify(sql, params).decode()
             buffer = io.BytesIO()
             cursor.cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)", buffer)
             buffer.seek(0)
             return pd.read_csv(buffer, dtype=dtype, true_values=["t"], false_values=["f"])
-        cursor.execute(sql, params or [])
+        cursor.execute(sql, params)
         columns = [c[0] for c in cursor.description]
         frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
         return frame.astype(dtype) if dtype and len(frame) else frame
