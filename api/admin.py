@@ -39,10 +39,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         obj.created_at = token.created_at
         self.message_user(
             request,
-            _(
-                "Copy the key of “%(name)s” now; it is not stored and cannot be shown "
-                "again: %(key)s"
-            )
+            _("Copy the key of “%(name)s” now; it is not stored and cannot be shown again: %(key)s")
             % {"name": token.name, "key": key},
             messages.WARNING,
         )

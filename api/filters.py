@@ -46,8 +46,10 @@ class _StorableDateTimeField(IsoDateTimeField):
     def to_python(self, value: Any) -> dt.datetime | None:
         result = super().to_python(value)
         if result is not None:
+            # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts, and
+            # 0001-01-01T00:00+08:00 has no UTC equivalent at all.
             try:
-                result.astimezone(dt.UTC)  # 0001-01-01T00:00+08:00 has no UTC equivalent
+                result = result.astimezone(dt.UTC)
             except OverflowError:
                 raise ValidationError(
                     _("This date-time is out of range."), code="invalid"

@@ -64,12 +64,6 @@ class KeysetPagination(BasePagination):
     ordering: tuple[str, ...] = ("updated_at", "id")
     watermark = True
 
-    def __init__(self, ordering: tuple[str, ...] | None = None, watermark: bool | None = None):
-        if ordering is not None:
-            self.ordering = ordering
-        if watermark is not None:
-            self.watermark = watermark
-
     # -- cursor encoding -------------------------------------------------------------------
     def encode(self, row: Any) -> str:
         position = {"i": row.pk}
@@ -92,7 +86,7 @@ class KeysetPagination(BasePagination):
                 stamp = dt.datetime.fromisoformat(position["t"])
                 if stamp.tzinfo is None:
                     raise ValueError
-                result["t"] = stamp
+                result["t"] = stamp.astimezone(dt.UTC)
             return result
         except (ValueError, TypeError, KeyError, UnicodeError, AttributeError, OverflowError):
             raise invalid from None
@@ -170,3 +164,10 @@ class KeysetPagination(BasePagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             },
         ]
+
+
+class IdPagination(KeysetPagination):
+    """Keyset pages over the id alone, for rows written once (scores, runs)."""
+
+    ordering = ("id",)
+    watermark = False

@@ -192,10 +192,14 @@ def _coerce_datetime(spec: FieldSpec, raw: Any) -> dt.datetime:
         value = None
     if value is None:
         raise ValidationError(_("“%(value)s” is not a valid ISO 8601 date-time.") % {"value": raw})
-    if timezone.is_naive(value):
-        # A DMS in the dealership's time zone often sends local times without an offset.
-        value = timezone.make_aware(value)
-    return value
+    try:
+        if timezone.is_naive(value):
+            # A DMS in the dealership's time zone often sends local times without an offset.
+            value = timezone.make_aware(value)
+        # Stored in UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts.
+        return value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise ValidationError(_("“%(value)s” is out of range.") % {"value": raw}) from None
 
 
 def _coerce_boolean(spec: FieldSpec, raw: Any) -> bool:

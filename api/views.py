@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 from api import selectors, services
 from api.exceptions import Conflict, InvalidRecords, InvalidRequest
 from api.filters import ScoreFilter
-from api.pagination import KeysetPagination
+from api.pagination import IdPagination, KeysetPagination
 from api.permissions import CanReadModel, IsSyncClient
 from api.records import MAX_BATCH_RECORDS, RecordSpec
 from api.resources import build_resources
@@ -113,7 +113,11 @@ def _record_viewset(name: str) -> type[RecordViewSet]:
             "__doc__": f"Read {name}.",
         },
     )
-    return extend_schema(tags=[tag], responses={200: serializer, **_ERRORS})(view)
+    not_found = OpenApiResponse(ErrorSerializer, description="No such record, or not yours.")
+    return extend_schema_view(
+        list=extend_schema(tags=[tag], responses={200: serializer, **_ERRORS}),
+        retrieve=extend_schema(tags=[tag], responses={200: serializer, **_ERRORS, 404: not_found}),
+    )(view)
 
 
 RECORD_VIEWSETS = {name: _record_viewset(name) for name in selectors.READ_RESOURCES}
@@ -146,11 +150,7 @@ class ScoreViewSet(_ApiMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
             return CustomerScore.objects.none()
         return selectors.score_list(user=self.request.user, params=self.request.query_params)
 
-    @property
-    def paginator(self) -> KeysetPagination:
-        if not hasattr(self, "_paginator"):
-            self._paginator = KeysetPagination(ordering=("id",), watermark=False)
-        return self._paginator
+    pagination_class = IdPagination
 
 
 @extend_schema(tags=["scores"], responses={200: ScoringRunSerializer, **_ERRORS})
@@ -165,11 +165,7 @@ class ScoringRunViewSet(_ApiMixin, mixins.ListModelMixin, viewsets.GenericViewSe
     def get_queryset(self) -> Any:
         return selectors.scoring_run_list(params=self.request.query_params)
 
-    @property
-    def paginator(self) -> KeysetPagination:
-        if not hasattr(self, "_paginator"):
-            self._paginator = KeysetPagination(ordering=("id",), watermark=False)
-        return self._paginator
+    pagination_class = IdPagination
 
 
 class SyncView(_ApiMixin, APIView):

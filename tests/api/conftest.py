@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -20,6 +21,23 @@ def _api_settings(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+#: For tests that need several real connections (threads): PostgreSQL only.
+needs_postgres = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="needs PostgreSQL (several connections writing at once)",
+)
+
+
+@pytest.fixture
+def role_groups(transactional_db) -> None:
+    """The role groups, which a transactional test before this one may have flushed."""
+    from django.apps import apps
+
+    from dealercrm.roles import roles_sync
+
+    roles_sync(apps)
 
 
 @pytest.fixture

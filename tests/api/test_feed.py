@@ -14,6 +14,7 @@ from django.utils import timezone
 from api.resources import build_resources
 from api.services import sync_batch_upsert
 from customers.models import Customer
+from tests.api.conftest import needs_postgres
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,14 +130,13 @@ def test_rows_of_a_transaction_still_open_are_held_back(dms_api, settings):
 
 
 @pytest.mark.postgres
+@needs_postgres
 @pytest.mark.django_db(transaction=True)
-def test_paging_during_concurrent_sync_batches_on_postgresql(dms_api, dms_client):
+def test_paging_during_concurrent_sync_batches_on_postgresql(role_groups, dms_api, dms_client):
     """A slow writer thread pushes batches whose transactions stay open a while after their rows
     were stamped, while fast writes commit newer rows and a reader pages. Without the
     watermark of open transactions the reader would page past the slow rows before they
     commit and miss them; with it every row is seen, each version once."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL")
     from django.db import transaction
 
     spec = build_resources()["customers"]
