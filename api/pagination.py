@@ -136,12 +136,16 @@ class KeysetPagination(BasePagination):
                     "type": "string",
                     "format": "uri",
                     "nullable": True,
-                    "description": "URL of the next page; null when this is the last page for now.",
+                    "description": _(
+                        "URL of the next page; null when this is the last page for now."
+                    ),
                 },
                 "cursor": {
                     "type": "string",
                     "nullable": True,
-                    "description": "Position after this page; send it back as ?cursor= to resume.",
+                    "description": _(
+                        "Position after this page; send it back as ?cursor= to resume."
+                    ),
                 },
                 "results": schema,
             },
@@ -153,14 +157,15 @@ class KeysetPagination(BasePagination):
                 "name": "cursor",
                 "in": "query",
                 "required": False,
-                "description": "Opaque position from a previous page's `cursor`.",
+                "description": _("Opaque position from a previous page's `cursor`."),
                 "schema": {"type": "string"},
             },
             {
                 "name": "limit",
                 "in": "query",
                 "required": False,
-                "description": f"Rows per page, 1–{MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
+                "description": _("Rows per page, 1–%(max)s (default %(default)s).")
+                % {"max": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             },
         ]

@@ -296,7 +296,7 @@ class RecordSpec:
     run_model_clean: bool = True
     #: Set-based checks that need the database: (spec, items) → None, adding errors.
     batch_checks: list[Callable[..., None]] = field(default_factory=list)
-    description: str = ""
+    description: Any = ""
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields] + [r.name for r in self.refs]

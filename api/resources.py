@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from api.records import ChildSpec, Lookup, RecordSpec, RefSpec, field_specs
 from contacts.models import (
@@ -189,7 +190,7 @@ def build_resources() -> dict[str, RecordSpec]:
                     required=("name",),
                 ),
                 normalise=_normalise_customer,
-                description="Customers (R1.1, R1.3).",
+                description=_l("Customers (R1.1, R1.3)."),
             ),
             RecordSpec(
                 "contact-preferences",
@@ -207,7 +208,7 @@ def build_resources() -> dict[str, RecordSpec]:
                 ),
                 refs=[_ref(ContactPreference, "customer", required=True)],
                 batch_checks=[_check_one_preference_per_customer],
-                description="Contact preferences, one per customer (R1.4).",
+                description=_l("Contact preferences, one per customer (R1.4)."),
             ),
             RecordSpec(
                 "profile-observations",
@@ -219,7 +220,7 @@ def build_resources() -> dict[str, RecordSpec]:
                 ),
                 refs=[_ref(ProfileObservation, "customer", required=True)],
                 defaults={"observation_source": "dms"},
-                description="Dated observations of a customer's situation (R1.2).",
+                description=_l("Dated observations of a customer's situation (R1.2)."),
             ),
             RecordSpec(
                 "vehicles",
@@ -239,7 +240,7 @@ def build_resources() -> dict[str, RecordSpec]:
                 ],
                 normalise=_normalise_vehicle,
                 batch_checks=[_check_vin_unique],
-                description="Vehicles by VIN, with their catalogue model (R2.1).",
+                description=_l("Vehicles by VIN, with their catalogue model (R2.1)."),
             ),
             RecordSpec(
                 "purchases",
@@ -267,7 +268,7 @@ def build_resources() -> dict[str, RecordSpec]:
                     _ref(Purchase, "trade_in_vehicle", vin_alternative=True),
                 ],
                 derive=_derive_purchase,
-                description="Vehicle purchases with price paid and financing (R2.1-2.2).",
+                description=_l("Vehicle purchases with price paid and financing (R2.1-2.2)."),
             ),
             RecordSpec(
                 "odometer-readings",
@@ -284,7 +285,7 @@ def build_resources() -> dict[str, RecordSpec]:
                 defaults={"reading_source": "dms"},
                 run_model_clean=False,  # its clean() queries; _check_odometer_monotone instead
                 batch_checks=[_check_odometer_monotone],
-                description="Odometer readings (R2.3).",
+                description=_l("Odometer readings (R2.3)."),
             ),
             RecordSpec(
                 "service-orders",
@@ -310,7 +311,7 @@ def build_resources() -> dict[str, RecordSpec]:
                     ),
                     derive=_derive_line,
                 ),
-                description="Service orders with their lines (R3.4).",
+                description=_l("Service orders with their lines (R3.4)."),
             ),
             RecordSpec(
                 "surveys",
@@ -334,7 +335,7 @@ def build_resources() -> dict[str, RecordSpec]:
                     _ref(SatisfactionSurvey, "customer", required=True),
                     _ref(SatisfactionSurvey, "service_order"),
                 ],
-                description="Satisfaction surveys (R3.2).",
+                description=_l("Satisfaction surveys (R3.2)."),
             ),
             RecordSpec(
                 "complaints",
@@ -359,7 +360,7 @@ def build_resources() -> dict[str, RecordSpec]:
                     _ref(Complaint, "service_order"),
                 ],
                 derive=_derive_complaint,
-                description="Complaints (R3.3).",
+                description=_l("Complaints (R3.3)."),
             ),
             RecordSpec(
                 "contact-logs",
@@ -378,7 +379,7 @@ def build_resources() -> dict[str, RecordSpec]:
                     required=("contacted_at", "channel", "contact_type"),
                 ),
                 refs=[_ref(ContactLog, "customer", required=True)],
-                description="Contact log entries (R3.1).",
+                description=_l("Contact log entries (R3.1)."),
             ),
             RecordSpec(
                 "value-events",
@@ -392,7 +393,7 @@ def build_resources() -> dict[str, RecordSpec]:
                     _ref(ValueEvent, "customer", required=True),
                     _ref(ValueEvent, "referred_customer"),
                 ],
-                description="Non-spending value-layer events (R3.5).",
+                description=_l("Non-spending value-layer events (R3.5)."),
             ),
         )
     }

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -340,10 +342,10 @@ def sync_record_serializer(spec: RecordSpec) -> type[serializers.Serializer]:
     """A DRF serializer describing one record of ``spec`` (for the OpenAPI schema only)."""
     attrs: dict[str, Any] = {
         "source": serializers.CharField(
-            required=False, max_length=32, help_text="Source system; default “dms”."
+            required=False, max_length=32, help_text=_("Source system; default “dms”.")
         ),
         "external_id": serializers.CharField(
-            max_length=64, help_text="The record's id in the source system: the upsert key."
+            max_length=64, help_text=_("The record's id in the source system: the upsert key.")
         ),
     }
     for f in spec.fields:
@@ -352,10 +354,10 @@ def sync_record_serializer(spec: RecordSpec) -> type[serializers.Serializer]:
         target = ref.target._meta.verbose_name
         if ref.lookup == Lookup.CATALOGUE:
             attrs[ref.extra] = serializers.CharField(
-                max_length=64, help_text="Brand name, e.g. 大众."
+                max_length=64, help_text=_("Brand name, e.g. 大众.")
             )
             attrs[ref.name] = serializers.CharField(
-                max_length=64, help_text="Model name in the catalogue, e.g. 帕萨特."
+                max_length=64, help_text=_("Model name in the catalogue, e.g. 帕萨特.")
             )
             continue
         required = ref.required and ref.alternative is None
@@ -363,20 +365,22 @@ def sync_record_serializer(spec: RecordSpec) -> type[serializers.Serializer]:
             max_length=64,
             required=required,
             allow_null=not ref.required,
-            help_text=f"External id of the {target} (same source).",
+            help_text=format_lazy(_("External id of the {target} (same source)."), target=target),
         )
         if ref.alternative:
             attrs[ref.alternative.name] = serializers.CharField(
                 max_length=17,
                 required=False,
                 allow_null=not ref.required,
-                help_text=f"VIN of the {target}, instead of “{ref.name}”.",
+                help_text=format_lazy(
+                    _("VIN of the {target}, instead of “{name}”."), target=target, name=ref.name
+                ),
             )
     if spec.children:
         attrs[spec.children.name] = _child_serializer(spec, spec.children)(
             many=True,
             required=False,
-            help_text="The complete set of lines; when given, it replaces the stored lines.",
+            help_text=_("The complete set of lines; when given, it replaces the stored lines."),
         )
     record = type(f"{_class_name(spec.name)}SyncRecord", (serializers.Serializer,), attrs)
     return type(
@@ -386,22 +390,22 @@ def sync_record_serializer(spec: RecordSpec) -> type[serializers.Serializer]:
             "records": record(
                 many=True,
                 max_length=MAX_BATCH_RECORDS,
-                help_text=f"1–{MAX_BATCH_RECORDS:,} records.",
+                help_text=format_lazy(_("1–{n} records."), n=f"{MAX_BATCH_RECORDS:,}"),
             )
         },
     )
 
 
 class SyncRecordResultSerializer(serializers.Serializer):
-    index = serializers.IntegerField(help_text="Position of the record in the request.")
+    index = serializers.IntegerField(help_text=_("Position of the record in the request."))
     source = serializers.CharField()
     external_id = serializers.CharField(allow_null=True)
     status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "error"])
-    id = serializers.IntegerField(required=False, help_text="DealerCRM id (not on errors).")
+    id = serializers.IntegerField(required=False, help_text=_("DealerCRM id (not on errors)."))
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text="Messages per field (lines as lines[2].amount); only on errors.",
+        help_text=_("Messages per field (lines as lines[2].amount); only on errors."),
     )
 
 
@@ -428,20 +432,22 @@ class ErrorSerializer(serializers.Serializer):
     """The body of every 4xx answer."""
 
     code = serializers.CharField(
-        help_text="Machine-readable: parse_error, invalid, invalid_cursor, invalid_records, "
-        "not_authenticated, authentication_failed, permission_denied, not_found, "
-        "method_not_allowed, not_acceptable, unsupported_media_type, payload_too_large, "
-        "throttled, conflict."
+        help_text=_(
+            "Machine-readable: parse_error, invalid, invalid_cursor, invalid_records, "
+            "batch_too_large, not_authenticated, authentication_failed, permission_denied, "
+            "not_found, method_not_allowed, not_acceptable, unsupported_media_type, "
+            "payload_too_large, throttled, conflict."
+        )
     )
-    detail = serializers.CharField(help_text="Human-readable, in the request's language.")
+    detail = serializers.CharField(help_text=_("Human-readable, in the request's language."))
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text="Problems per query parameter or body key.",
+        help_text=_("Problems per query parameter or body key."),
     )
     records = RecordProblemSerializer(
-        many=True, required=False, help_text="Records that break the schema (sync only)."
+        many=True, required=False, help_text=_("Records that break the schema (sync only).")
     )
     retry_after = serializers.IntegerField(
-        required=False, help_text="Seconds to wait (429 only; also in Retry-After)."
+        required=False, help_text=_("Seconds to wait (429 only; also in Retry-After).")
     )

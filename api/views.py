@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -44,10 +46,10 @@ from segmentation.models import CustomerScore, ScoringRun
 SYNC_RESOURCES: dict[str, RecordSpec] = build_resources()
 
 _ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid request (code says why)."),
-    401: OpenApiResponse(ErrorSerializer, description="No or invalid credentials."),
-    403: OpenApiResponse(ErrorSerializer, description="The role may not do this."),
-    429: OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After."),
+    400: OpenApiResponse(ErrorSerializer, description=_l("Invalid request (code says why).")),
+    401: OpenApiResponse(ErrorSerializer, description=_l("No or invalid credentials.")),
+    403: OpenApiResponse(ErrorSerializer, description=_l("The role may not do this.")),
+    429: OpenApiResponse(ErrorSerializer, description=_l("Too many requests; see Retry-After.")),
 }
 
 
@@ -113,7 +115,7 @@ def _record_viewset(name: str) -> type[RecordViewSet]:
             "__doc__": f"Read {name}.",
         },
     )
-    not_found = OpenApiResponse(ErrorSerializer, description="No such record, or not yours.")
+    not_found = OpenApiResponse(ErrorSerializer, description=_l("No such record, or not yours."))
     return extend_schema_view(
         list=extend_schema(tags=[tag], responses={200: serializer, **_ERRORS}),
         retrieve=extend_schema(tags=[tag], responses={200: serializer, **_ERRORS, 404: not_found}),
@@ -129,7 +131,7 @@ RECORD_VIEWSETS = {name: _record_viewset(name) for name in selectors.READ_RESOUR
         OpenApiParameter(
             "month",
             str,
-            description="Month scored, YYYY-MM; default: the latest scored month.",
+            description=_l("Month scored, YYYY-MM; default: the latest scored month."),
             pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
         )
     ],
@@ -214,18 +216,26 @@ def _sync_view(spec: RecordSpec) -> type[SyncView]:
         post=extend_schema(
             tags=["sync"],
             operation_id=f"sync_{spec.name.replace('-', '_')}",
-            summary=f"Upsert {spec.name} by (source, external_id)",
-            description=(
-                f"{spec.description} Up to {MAX_BATCH_RECORDS:,} records. Each record is "
-                "created, updated, left unchanged or rejected with field messages; valid records "
-                "are written even when others fail. Replaying a batch changes nothing."
+            summary=format_lazy(
+                _l("Upsert {resource} by (source, external_id)"), resource=spec.name
+            ),
+            description=format_lazy(
+                _l(
+                    "{what} Up to {n} records. Each record is created, updated, left unchanged "
+                    "or rejected with field messages; valid records are written even when "
+                    "others fail. Replaying a batch changes nothing."
+                ),
+                what=spec.description,
+                n=f"{MAX_BATCH_RECORDS:,}",
             ),
             request=sync_record_serializer(spec),
             responses={
                 200: SyncResponseSerializer,
                 **_ERRORS,
-                409: OpenApiResponse(ErrorSerializer, description="Lost repeated races; retry."),
-                413: OpenApiResponse(ErrorSerializer, description="Body too large."),
+                409: OpenApiResponse(
+                    ErrorSerializer, description=_l("Lost repeated races; retry.")
+                ),
+                413: OpenApiResponse(ErrorSerializer, description=_l("Body too large.")),
             },
         )
     )(view)

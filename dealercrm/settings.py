@@ -195,8 +195,8 @@ API_READ_RATE = env.str("API_READ_RATE", default="600/min")
 #: The incremental feed serves rows older than this (clock skew, writes outside the API).
 API_FEED_SETTLE_SECONDS = env.float("API_FEED_SETTLE_SECONDS", default=1.0)
 SPECTACULAR_SETTINGS = {
-    "TITLE": "DealerCRM DMS sync API",
-    "DESCRIPTION": (
+    "TITLE": _("DealerCRM DMS sync API"),
+    "DESCRIPTION": _(
         "Idempotent bulk upserts keyed by the DMS's own ids, per-record outcomes, incremental "
         "read-back over (updated_at, id), scoring results. Authenticate with "
         "`Authorization: Token <key>`."
