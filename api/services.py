@@ -48,6 +48,7 @@ from api.records import (
     messages_of,
 )
 from customers.models import Customer
+from dealercrm.roles import sees_all_customers
 
 logger = logging.getLogger(__name__)
 
@@ -314,9 +315,10 @@ def _fetch_existing(spec: RecordSpec, items: list[Item]) -> None:
     if not keyed:
         return
     columns = ["id", "source", "external_id", *spec.columns]
-    rows = spec.model._base_manager.filter(_key_filter({i.key for i in keyed})).values_list(
-        *columns
-    )
+    keys = {i.key for i in keyed}
+    rows = sql.fetch_by_keys(spec.model, keys, columns)
+    if rows is None:
+        rows = spec.model._base_manager.filter(_key_filter(keys)).values_list(*columns)
     existing = {(r[1], r[2]): dict(zip(columns, r, strict=True)) for r in rows}
     for item in keyed:
         item.existing = existing.get(item.key)
@@ -327,9 +329,14 @@ def _fetch_existing(spec: RecordSpec, items: list[Item]) -> None:
     if not parents:
         return
     by_parent: dict[int, list[tuple]] = defaultdict(list)
-    rows = child.model._base_manager.filter(
-        **{f"{child.parent_attname}__in": [i.existing["id"] for i in parents]}
-    ).values_list(child.parent_attname, *child.columns)
+    parent_ids = [i.existing["id"] for i in parents]
+    rows = sql.fetch_where_in(
+        child.model, child.parent_attname, parent_ids, [child.parent_attname, *child.columns]
+    )
+    if rows is None:
+        rows = child.model._base_manager.filter(
+            **{f"{child.parent_attname}__in": parent_ids}
+        ).values_list(child.parent_attname, *child.columns)
     for parent_id, *values in rows:
         by_parent[parent_id].append(tuple(values))
     key_at = child.columns.index(child.key)
@@ -354,9 +361,15 @@ def _resolve_refs(spec: RecordSpec, items: list[Item], user: Any) -> dict[str, d
             Customer.objects.visible_to(user) if target is Customer else target._base_manager.all()
         )
         if wanted.get(Lookup.EXTERNAL_ID):
-            rows = base.filter(_key_filter(wanted[Lookup.EXTERNAL_ID])).values_list(
-                "source", "external_id", "id"
-            )
+            rows = None
+            if target is not Customer or sees_all_customers(user):
+                rows = sql.fetch_by_keys(
+                    target, wanted[Lookup.EXTERNAL_ID], ["source", "external_id", "id"]
+                )
+            if rows is None:
+                rows = base.filter(_key_filter(wanted[Lookup.EXTERNAL_ID])).values_list(
+                    "source", "external_id", "id"
+                )
             found.update({(Lookup.EXTERNAL_ID, (s, e)): pk for s, e, pk in rows})
         if wanted.get(Lookup.CATALOGUE):
             brands = {b for b, _m in wanted[Lookup.CATALOGUE]}
@@ -366,7 +379,9 @@ def _resolve_refs(spec: RecordSpec, items: list[Item], user: Any) -> dict[str, d
             )
             found.update({(Lookup.CATALOGUE, (b, m)): pk for b, m, pk in rows})
         if wanted.get(Lookup.VIN):
-            rows = base.filter(vin__in=wanted[Lookup.VIN]).values_list("vin", "id")
+            rows = sql.fetch_where_in(target, "vin", sorted(wanted[Lookup.VIN]), ["vin", "id"])
+            if rows is None:
+                rows = base.filter(vin__in=wanted[Lookup.VIN]).values_list("vin", "id")
             found.update({(Lookup.VIN, vin): pk for vin, pk in rows})
         resolved[ref.name] = found
     return resolved
