@@ -26,20 +26,91 @@ def write_frame(table: str, frame: pd.DataFrame) -> None:
 def read_frame(sql: str, params: list | None = None, dtype: dict | None = None) -> pd.DataFrame:
     """Run one query and return its rows; on PostgreSQL streamed with ``COPY (...) TO STDOUT``.
 
-    ``dtype`` maps columns to numpy/pandas dtypes (booleans arrive as t/f from COPY). Without
-    ``params`` the SQL is sent as it is (a ``%`` needs no doubling).
+    On PostgreSQL a query whose columns are all fixed-width (integers, floats, booleans, dates,
+    timestamps) comes in COPY's binary format and is read with no parsing at all; other queries
+    come as CSV. ``dtype`` maps columns to numpy/pandas dtypes. Without ``params`` the SQL is
+    sent as it is (a ``%`` needs no doubling).
     """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             query = sql if params is None else cursor.mogrify(sql, params).decode()
             buffer = io.BytesIO()
-            cursor.cursor.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)", buffer)
+            statement, columns = copy_out_statement(cursor, query)
+            cursor.cursor.copy_expert(statement, buffer)
+            if columns is not None:
+                frame = _binary_frame(buffer.getbuffer(), columns)
+                if frame is not None:
+                    return frame.astype(dtype) if dtype and len(frame) else frame
+                # A NULL made the rows uneven: read the same query as CSV instead.
+                buffer = io.BytesIO()
+                cursor.cursor.copy_expert(_csv_copy(query), buffer)
             buffer.seek(0)
             return pd.read_csv(buffer, dtype=dtype, true_values=["t"], false_values=["f"])
         cursor.execute(sql, params)
         columns = [c[0] for c in cursor.description]
         frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
         return frame.astype(dtype) if dtype and len(frame) else frame
+
+
+#: PostgreSQL type OIDs read from binary COPY: (big-endian numpy type, how to convert).
+_BINARY_OUT = {
+    16: ("u1", "bool"),
+    20: (">i8", None),
+    21: (">i2", None),
+    23: (">i4", None),
+    700: (">f4", None),
+    701: (">f8", None),
+    1082: (">i4", "date"),
+    1114: (">i8", "timestamp"),
+    1184: (">i8", "timestamptz"),
+}
+#: PostgreSQL counts dates and timestamps from 2000-01-01.
+_PG_EPOCH_DAYS = 10_957
+
+
+def _csv_copy(query: str) -> str:
+    return f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)"
+
+
+def copy_out_statement(cursor, query: str) -> tuple[str, list | None]:
+    """The COPY statement :func:`read_frame` streams ``query`` with, and the (name, type OID)
+    of its columns when the format is binary (None for CSV)."""
+    cursor.execute(f"SELECT * FROM ({query}) AS q LIMIT 0")
+    columns = [(c.name, c.type_code) for c in cursor.description]
+    if all(oid in _BINARY_OUT for _, oid in columns):
+        return f"COPY ({query}) TO STDOUT WITH (FORMAT binary)", columns
+    return _csv_copy(query), None
+
+
+def _binary_frame(data: memoryview, columns: list) -> pd.DataFrame | None:
+    """Rows of a binary COPY as columns, viewed in place; None if a NULL made rows uneven."""
+    header = 11 + 4
+    extension = int.from_bytes(data[header : header + 4], "big")
+    body = data[header + 4 + extension : len(data) - 2]
+    layout = [("n", ">i2")]
+    for j, (_, oid) in enumerate(columns):
+        layout += [(f"l{j}", ">i4"), (f"v{j}", _BINARY_OUT[oid][0])]
+    row = np.dtype(layout)
+    if len(body) % row.itemsize:
+        return None
+    rows = np.frombuffer(body, dtype=row)
+    frame = {}
+    for j, (name, oid) in enumerate(columns):
+        kind, convert = _BINARY_OUT[oid][0], _BINARY_OUT[oid][1]
+        if (rows[f"l{j}"] != np.dtype(kind).itemsize).any():
+            return None
+        values = rows[f"v{j}"]
+        if convert == "bool":
+            frame[name] = values.astype(bool)
+        elif convert == "date":
+            frame[name] = (values.astype(np.int64) + _PG_EPOCH_DAYS).astype("datetime64[D]")
+        elif convert in ("timestamp", "timestamptz"):
+            micros = values.astype(np.int64) + _PG_EPOCH_DAYS * 86_400_000_000
+            stamps = pd.to_datetime(micros.view("datetime64[us]"))
+            frame[name] = stamps.tz_localize("UTC") if convert == "timestamptz" else stamps
+        else:
+            frame[name] = values.astype(np.dtype(kind).newbyteorder("="))
+    return pd.DataFrame(frame)
 
 
 #: Rows per COPY batch: bounds the memory of the text being built.

@@ -21,13 +21,13 @@ _UNRESOLVED = ", ".join(f"'{s.value}'" for s in UNRESOLVED_STATUSES)
 #: in the database here, and keeps the load close to the floor of copying the tables out.
 INPUT_QUERIES = {
     "customers": "SELECT id AS customer_id FROM customers_customer",
-    "purchases": "SELECT customer_id, purchased_on, price_paid FROM vehicles_purchase",
+    "purchases": "SELECT customer_id, purchased_on, CAST(price_paid AS DOUBLE PRECISION) AS price_paid FROM vehicles_purchase",
     "vehicles": "SELECT id AS vehicle_id, owner_id AS customer_id FROM vehicles_vehicle",
     "readings": (
         "SELECT vehicle_id, read_on, km, is_meter_replacement FROM vehicles_odometerreading"
     ),
     "orders": "SELECT id AS order_id, customer_id, opened_on FROM vehicles_serviceorder",
-    "order_lines": "SELECT order_id, amount FROM vehicles_serviceorderline",
+    "order_lines": "SELECT order_id, CAST(amount AS DOUBLE PRECISION) AS amount FROM vehicles_serviceorderline",
     "surveys": "SELECT customer_id, surveyed_on, overall FROM contacts_satisfactionsurvey",
     "complaints": (
         f"SELECT customer_id, opened_at, status IN ({_UNRESOLVED}) AS is_unresolved "
@@ -35,6 +35,9 @@ INPUT_QUERIES = {
     ),
     "value_events": "SELECT customer_id, layer, occurred_on FROM customers_valueevent",
 }
+
+#: Rows every run skips: a vehicle without an owner counts for nobody's mileage.
+_FILTERS = {"vehicles": "owner_id IS NOT NULL"}
 
 #: How each input query keeps one shard's customers (``customer_id % shards = shard``);
 #: readings and order lines follow their vehicle's owner and their order's customer.
@@ -55,12 +58,13 @@ _SHARD_FILTERS = {
 
 def input_queries(shard: int = 0, shards: int = 1) -> dict[str, str]:
     """The input queries, for every customer or for one shard of ``shards``."""
-    if shards == 1:
-        return dict(INPUT_QUERIES)
-    return {
-        name: f"{sql} WHERE {_SHARD_FILTERS[name].format(n=int(shards), k=int(shard))}"
-        for name, sql in INPUT_QUERIES.items()
-    }
+    queries = {}
+    for name, sql in INPUT_QUERIES.items():
+        conditions = [_FILTERS[name]] if name in _FILTERS else []
+        if shards > 1:
+            conditions.append(_SHARD_FILTERS[name].format(n=int(shards), k=int(shard)))
+        queries[name] = f"{sql} WHERE {' AND '.join(conditions)}" if conditions else sql
+    return queries
 
 
 _DATES = {
@@ -74,7 +78,7 @@ _DATES = {
 _DTYPES = {
     "customers": {"customer_id": "int64"},
     "purchases": {"customer_id": "int64", "price_paid": "float64"},
-    "vehicles": {"vehicle_id": "int64", "customer_id": "Int64"},
+    "vehicles": {"vehicle_id": "int64", "customer_id": "int64"},
     "readings": {"vehicle_id": "int64", "km": "int64", "is_meter_replacement": "bool"},
     "orders": {"order_id": "int64", "customer_id": "int64"},
     "order_lines": {"order_id": "int64", "amount": "float64"},
@@ -85,12 +89,15 @@ _DTYPES = {
 
 
 def _typed(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates as datetime64; complaint times as naive local time."""
     for column in _DATES.get(name, []):
+        values = frame[column]
         if name == "complaints":
-            values = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+            # Stored in UTC: text and naive values are UTC too.
+            values = pd.to_datetime(values, utc=True, format="ISO8601")
             frame[column] = values.dt.tz_convert(settings.TIME_ZONE).dt.tz_localize(None)
-        else:
-            frame[column] = pd.to_datetime(frame[column], format="ISO8601")
+        elif not pd.api.types.is_datetime64_any_dtype(values):
+            frame[column] = pd.to_datetime(values, format="ISO8601")
     return frame
 
 
@@ -105,7 +112,7 @@ def inputs_load(shard: int = 0, shards: int = 1) -> ScoringInputs:
     amounts = lines.groupby("order_id")["amount"].sum()
     visits = orders.assign(amount=amounts.reindex(orders["order_id"]).fillna(0.0).to_numpy())
     vehicles, readings = raw.pop("vehicles"), raw.pop("readings")
-    owners = vehicles.dropna(subset=["customer_id"]).set_index("vehicle_id")["customer_id"]
+    owners = vehicles.set_index("vehicle_id")["customer_id"]
     readings = readings.assign(customer_id=owners.reindex(readings["vehicle_id"]).to_numpy())
     odometer = readings.dropna(subset=["customer_id"]).astype({"customer_id": "int64"})
     return ScoringInputs(visits=visits, odometer=odometer, **raw)

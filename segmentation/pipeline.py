@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation import btyd
+from segmentation import per_customer as pc
 from segmentation.scoring_settings import CHURN_INDICATORS, ScoringSettings
 
 DAYS_PER_WEEK = 7.0
@@ -285,26 +286,37 @@ def features(inputs: ScoringInputs, settings: ScoringSettings, as_of: dt.date) -
     """Everything about each customer that needs no statistic of the other customers."""
     end = pd.Timestamp(as_of)
     out = pd.DataFrame({"customer_id": inputs.customers["customer_id"].astype("int64").to_numpy()})
-    purchases = _dated(inputs.purchases, "purchased_on", end)
-    visits = _dated(inputs.visits, "opened_on", end)
-    surveys = _dated(inputs.surveys, "surveyed_on", end)
+    at = _Rows(pc.Positions(out["customer_id"].to_numpy()), pc.day_numbers([end])[0])
+    purchases = at.rows(inputs.purchases, "purchased_on")
+    visits = at.rows(inputs.visits, "opened_on", "amount")
+    surveys = at.rows(inputs.surveys, "surveyed_on", "overall")
+    events = at.rows(inputs.value_events, "occurred_on", "layer")
+    odometer = at.rows(inputs.odometer, "read_on", "vehicle_id", "km", "is_meter_replacement")
     complaints = _dated(inputs.complaints, "opened_at", end + pd.Timedelta(hours=23, minutes=59))
-    events = _dated(inputs.value_events, "occurred_on", end)
-    odometer = _dated(inputs.odometer, "read_on", end)
-    if visits.empty:
-        visits = pd.DataFrame(
-            {
-                "customer_id": pd.Series(dtype="int64"),
-                "opened_on": pd.Series(dtype="datetime64[ns]"),
-                "amount": pd.Series(dtype=float),
-            }
-        )
-    _rfm_values(out, visits, purchases, end, settings)
-    _nine_cells(out, purchases, surveys, odometer, end, settings)
-    _visit_history(out, visits, purchases, end)
-    out["value_layer_score"] = _value_layer_score(out, events, end, settings)
-    _churn_indicators(out, visits, complaints, surveys, events, end, settings)
+    _rfm_values(out, at, visits, purchases, settings)
+    _nine_cells(out, at, purchases, surveys, odometer, settings)
+    _visit_history(out, at, visits, purchases)
+    out["value_layer_score"] = _value_layer_score(out, at, events, settings)
+    _churn_indicators(out, at, visits, complaints, surveys, events, settings)
     return out
+
+
+class _Rows:
+    """An input table as numpy columns: ``pos`` (the customer's output position) and ``day``
+    (days since 1970), keeping rows of known customers up to the as-of day."""
+
+    def __init__(self, positions: pc.Positions, end_day: int) -> None:
+        self.positions, self.end_day, self.n = positions, int(end_day), positions.n
+
+    def rows(self, frame: pd.DataFrame, date_column: str, *columns: str) -> dict[str, np.ndarray]:
+        if frame.empty:
+            empty = {"pos": np.zeros(0, np.int64), "day": np.zeros(0, np.int64)}
+            return empty | {c: frame[c].to_numpy() if c in frame else np.zeros(0) for c in columns}
+        pos = self.positions.of(frame["customer_id"].to_numpy())
+        day = pc.day_numbers(frame[date_column])
+        keep = (pos >= 0) & (day <= self.end_day)
+        data = {"pos": pos[keep], "day": day[keep]}
+        return data | {c: frame[c].to_numpy()[keep] for c in columns}
 
 
 def summarize(features_: pd.DataFrame, settings: ScoringSettings) -> ShardSummary:
@@ -378,22 +390,27 @@ def _per_customer(out: pd.DataFrame, series: pd.Series, fill=np.nan) -> np.ndarr
     )
 
 
-def _rfm_values(out, visits, purchases, end, settings) -> None:
-    paid = visits[visits["amount"] > 0]
-    last_paid = paid.groupby("customer_id")["opened_on"].max()
-    out["recency_days"] = _per_customer(out, _days(end - last_paid))
-    window_start = end - pd.Timedelta(days=settings.rfm_window_months * DAYS_PER_MONTH)
-    recent = paid[paid["opened_on"] > window_start]
-    grouped = recent.groupby("customer_id")["amount"]
-    out["frequency"] = _per_customer(out, grouped.size(), 0).astype("int64")
+def _since(at: _Rows, days: np.ndarray, empty: np.ndarray) -> np.ndarray:
+    """Days from ``days`` to the as-of day; NaN where ``empty``."""
+    return np.where(empty, np.nan, at.end_day - days.astype(float))
+
+
+def _in_last(at: _Rows, days: np.ndarray, months: float) -> np.ndarray:
+    """Days after the start of a window of ``months`` ending on the as-of day."""
+    return days > at.end_day - months * DAYS_PER_MONTH
+
+
+def _rfm_values(out, at, visits, purchases, settings) -> None:
+    paid = visits["amount"] > 0
+    pos, day, amount = visits["pos"][paid], visits["day"][paid], visits["amount"][paid]
+    last_paid = pc.maximum(pos, day, at.n, empty=-1)
+    out["recency_days"] = _since(at, last_paid, last_paid < 0)
+    window = _in_last(at, day, settings.rfm_window_months)
+    out["frequency"] = pc.count(pos[window], at.n)
     # In cents: a shard's sum then equals the whole run's, whatever order the rows came in.
-    out["monetary"] = np.round(_per_customer(out, grouped.sum(), 0.0), 2)
-    last_purchase = (
-        purchases.groupby("customer_id")["purchased_on"].max()
-        if len(purchases)
-        else pd.Series(dtype="datetime64[ns]")
-    )
-    out["bought_days"] = _per_customer(out, _days(end - pd.to_datetime(last_purchase)))
+    out["monetary"] = np.round(pc.total(pos[window], amount[window], at.n), 2)
+    last_purchase = pc.maximum(purchases["pos"], purchases["day"], at.n, empty=-1)
+    out["bought_days"] = _since(at, last_purchase, last_purchase < 0)
 
 
 def _rfm_scores(out, stats, settings) -> None:
@@ -410,12 +427,9 @@ def _rfm_scores(out, stats, settings) -> None:
     out["rfm_segment"] = segment
 
 
-def _nine_cells(out, purchases, surveys, odometer, end, settings) -> None:
-    if len(purchases):
-        latest = pd.to_datetime(purchases.groupby("customer_id")["purchased_on"].max())
-        out["vehicle_age_years"] = _per_customer(out, _days(end - latest) / DAYS_PER_YEAR)
-    else:
-        out["vehicle_age_years"] = np.nan
+def _nine_cells(out, at, purchases, surveys, odometer, settings) -> None:
+    latest = pc.maximum(purchases["pos"], purchases["day"], at.n, empty=-1)
+    out["vehicle_age_years"] = _since(at, latest, latest < 0) / DAYS_PER_YEAR
     t5, t6, t7 = settings.age_tier_years
     age = out["vehicle_age_years"]
     out["age_tier"] = np.select(
@@ -423,12 +437,11 @@ def _nine_cells(out, purchases, surveys, odometer, end, settings) -> None:
     )
     out.loc[age.isna(), "age_tier"] = None
 
-    window_start = end - pd.Timedelta(days=settings.satisfaction_window_months * DAYS_PER_MONTH)
-    if len(surveys):
-        recent = surveys[pd.to_datetime(surveys["surveyed_on"]) > window_start]
-        out["satisfaction"] = _per_customer(out, recent.groupby("customer_id")["overall"].mean())
-    else:
-        out["satisfaction"] = np.nan
+    recent = _in_last(at, surveys["day"], settings.satisfaction_window_months)
+    surveyed = pc.count(surveys["pos"][recent], at.n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sat = pc.total(surveys["pos"][recent], surveys["overall"][recent], at.n) / surveyed
+    out["satisfaction"] = np.where(surveyed > 0, sat, np.nan)
     sat = out["satisfaction"]
     band = np.select(
         [sat < settings.satisfaction_low_below, sat >= settings.satisfaction_high_from],
@@ -443,73 +456,78 @@ def _nine_cells(out, purchases, surveys, odometer, end, settings) -> None:
     out["nine_cell"] = np.where(
         has_tier, out["age_tier"].astype(str) + "/" + out["satisfaction_band"], None
     )
-    _mileage(out, odometer, end, settings)
+    _mileage(out, at, odometer, settings)
 
 
-def _mileage(out, odometer, end, settings) -> None:
-    """Annual km from each customer's most recently read vehicle, since its last meter change."""
-    if odometer.empty:
-        out["est_annual_km"] = np.nan
-        out["est_current_km"] = np.nan
-        out["low_mileage"] = False
+#: Readings pack (day, km) into one integer that orders by day, then km (km < 2**22).
+_KM_BITS = 22
+
+
+def _mileage(out, at, odometer, settings) -> None:
+    """Annual km from each customer's most recently read vehicle, since its last meter change.
+
+    Per vehicle, the first and last readings (by day, then km) after its last meter
+    replacement give the rate; a customer's vehicle is the one read most recently (on a tie,
+    the higher vehicle id). Under 30 days between them gives no rate.
+    """
+    out["est_annual_km"] = np.nan
+    out["est_current_km"] = np.nan
+    out["low_mileage"] = False
+    if not len(odometer["pos"]):
         return
-    reads = odometer.assign(read_on=pd.to_datetime(odometer["read_on"])).sort_values(
-        ["vehicle_id", "read_on", "km"], kind="stable"
-    )
-    # Readings after a vehicle's last meter replacement form its current segment.
-    replaced_at = reads["read_on"].where(reads["is_meter_replacement"].astype(bool))
-    last_replacement = replaced_at.groupby(reads["vehicle_id"]).transform("max")
-    reads = reads[last_replacement.isna() | (reads["read_on"] >= last_replacement)]
-    per_vehicle = reads.groupby("vehicle_id").agg(
-        customer_id=("customer_id", "last"),
-        first_on=("read_on", "first"),
-        first_km=("km", "first"),
-        last_on=("read_on", "last"),
-        last_km=("km", "last"),
-    )
-    span_days = _days(per_vehicle["last_on"] - per_vehicle["first_on"])
-    rate = ((per_vehicle["last_km"] - per_vehicle["first_km"]) / span_days * DAYS_PER_YEAR).where(
-        span_days >= 30
-    )
-    per_vehicle = per_vehicle.assign(rate=rate).sort_values("last_on", kind="stable")
-    latest = per_vehicle.groupby("customer_id").last()
-    out["est_annual_km"] = _per_customer(out, latest["rate"])
-    since = _days(end - latest["last_on"])
-    current = latest["last_km"] + latest["rate"].fillna(0) * since / DAYS_PER_YEAR
-    out["est_current_km"] = _per_customer(out, current)
-    out["low_mileage"] = (
-        (out["est_annual_km"] < settings.low_mileage_km_per_year).fillna(False).astype(bool)
-    )
+    vehicle, vehicle_ids = pd.factorize(odometer["vehicle_id"], sort=True)
+    vehicles = len(vehicle_ids)
+    day, km = odometer["day"], odometer["km"].astype(np.int64)
+    replaced = odometer["is_meter_replacement"].astype(bool)
+    last_replacement = pc.maximum(vehicle[replaced], day[replaced], vehicles, empty=-(2**62))
+    current = day >= last_replacement[vehicle]
+    vehicle, day, km, pos = vehicle[current], day[current], km[current], odometer["pos"][current]
+    stamp = (day << _KM_BITS) + km
+    first = pc.minimum(vehicle, stamp, vehicles, empty=2**62)
+    last = pc.maximum(vehicle, stamp, vehicles, empty=-1)
+    owner = pc.maximum(vehicle, pos, vehicles, empty=-1)
+    mask = (1 << _KM_BITS) - 1
+    first_day, first_km = first >> _KM_BITS, first & mask
+    last_day, last_km = last >> _KM_BITS, last & mask
+    span = (last_day - first_day).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(span >= 30, (last_km - first_km) / span * DAYS_PER_YEAR, np.nan)
+    read = owner >= 0
+    latest = pc.maximum(owner[read], (last_day[read] << 32) + np.flatnonzero(read), at.n, empty=-1)
+    has = latest >= 0
+    chosen = latest[has] & ((1 << 32) - 1)
+    annual = np.full(at.n, np.nan)
+    annual[has] = rate[chosen]
+    now = np.full(at.n, np.nan)
+    since = at.end_day - last_day[chosen]
+    now[has] = last_km[chosen] + np.nan_to_num(rate[chosen]) * since / DAYS_PER_YEAR
+    out["est_annual_km"] = annual
+    out["est_current_km"] = now
+    out["low_mileage"] = np.nan_to_num(annual, nan=np.inf) < settings.low_mileage_km_per_year
 
 
-def _visit_history(out, visits, purchases, end) -> None:
+def _visit_history(out, at, visits, purchases) -> None:
     """(x, t_x, T) in weeks per customer for the buy-till-you-die models, and paid visits.
 
     Transactions are the first car purchase and every visit day; the first of them is the
     birth and the others are repeats.
     """
-    days = [visits[["customer_id"]].assign(day=visits["opened_on"].dt.normalize())]
-    if len(purchases):
-        first_purchase = pd.to_datetime(purchases.groupby("customer_id")["purchased_on"].min())
-        days.append(
-            pd.DataFrame(
-                {
-                    "customer_id": first_purchase.index,
-                    "day": first_purchase.dt.normalize().to_numpy(),
-                }
-            )
-        )
-    tx = pd.concat(days, ignore_index=True).drop_duplicates()
-    grouped = tx.groupby("customer_id")["day"]
-    birth, last, count = grouped.min(), grouped.max(), grouped.size()
-    out["x"] = _per_customer(out, count - 1, 0.0)
-    out["t_x"] = _per_customer(out, _days(last - birth) / DAYS_PER_WEEK, 0.0)
-    out["T"] = _per_customer(out, _days(end - birth) / DAYS_PER_WEEK)
+    first_purchase = pc.minimum(purchases["pos"], purchases["day"], at.n, empty=2**62)
+    bought = first_purchase < 2**62
+    pos, day = pc.distinct_days(
+        np.concatenate([visits["pos"], np.flatnonzero(bought)]),
+        np.concatenate([visits["day"], first_purchase[bought]]),
+    )
+    count = pc.count(pos, at.n)
+    birth = np.where(count > 0, pc.minimum(pos, day, at.n, empty=2**62), 0)
+    last = pc.maximum(pos, day, at.n, empty=0)
+    out["x"] = np.maximum(count - 1, 0).astype(float)
+    out["t_x"] = (last - birth) / DAYS_PER_WEEK
+    out["T"] = np.where(count > 0, (at.end_day - birth) / DAYS_PER_WEEK, np.nan)
     out["btyd_known"] = (out["T"] > 0).to_numpy()
-    paid = visits[visits["amount"] > 0]
-    per_customer = paid.groupby("customer_id")["amount"].agg(["size", "sum"])
-    out["n_paid"] = _per_customer(out, per_customer["size"], 0)
-    out["paid_sum"] = _per_customer(out, per_customer["sum"], 0.0)
+    paid = visits["amount"] > 0
+    out["n_paid"] = pc.count(visits["pos"][paid], at.n)
+    out["paid_sum"] = pc.total(visits["pos"][paid], visits["amount"][paid], at.n)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["mean_paid"] = np.where(out["n_paid"] > 0, out["paid_sum"] / out["n_paid"], 0.0)
 
@@ -537,47 +555,39 @@ def _future_value(out, stats, settings) -> None:
     )
 
 
-def _value_layer_score(out, events, end, settings) -> np.ndarray:
+def _value_layer_score(out, at, events, settings) -> np.ndarray:
     """Recency-weighted sum of value-layer events, squashed to [0, 1)."""
-    if events.empty:
-        return np.zeros(len(out))
-    age_months = _days(end - pd.to_datetime(events["occurred_on"])) / DAYS_PER_MONTH
-    weight = events["layer"].map(settings.value_layer_weights).fillna(0.0)
+    if not len(events["pos"]):
+        return np.zeros(at.n)
+    age_months = (at.end_day - events["day"]) / DAYS_PER_MONTH
+    weight = pd.Series(events["layer"]).map(settings.value_layer_weights).fillna(0.0).to_numpy()
     points = weight * np.power(0.5, age_months / settings.value_half_life_months)
-    points = points.where(age_months <= settings.value_window_months, 0.0)
-    raw = _per_customer(out, points.groupby(events["customer_id"]).sum(), 0.0)
-    return 1 - np.exp(-raw / 2.0)
+    points = np.where(age_months <= settings.value_window_months, points, 0.0)
+    return 1 - np.exp(-pc.total(events["pos"], points, at.n) / 2.0)
 
 
-def _churn_indicators(out, visits, complaints, surveys, events, end, settings) -> None:
-    days = visits.assign(day=visits["opened_on"].dt.normalize()).drop_duplicates(
-        ["customer_id", "day"]
-    )
-    grouped = days.groupby("customer_id")["day"]
-    span = _days(grouped.max() - grouped.min())
-    count = grouped.size()
-    interval = (span / (count - 1)).where(count >= 2)
-    interval = _per_customer(out, interval)
+def _churn_indicators(out, at, visits, complaints, surveys, events, settings) -> None:
+    pos, day = pc.distinct_days(visits["pos"], visits["day"])
+    count = pc.count(pos, at.n)
+    first = np.where(count > 0, pc.minimum(pos, day, at.n, empty=2**62), 0)
+    last = pc.maximum(pos, day, at.n, empty=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        interval = np.where(count >= 2, (last - first) / (count - 1), np.nan)
     interval = np.where(
         np.isnan(interval) | (interval < 30), settings.default_interval_days, interval
     )
     out["visit_interval_days"] = interval
-    since_last = _per_customer(out, _days(end - grouped.max()))
+    since_last = _since(at, last, count == 0)
     # Never visited: silence counts from the birth (first purchase), like a missed first visit.
     since = np.where(
         np.isnan(since_last), out["vehicle_age_years"].to_numpy() * DAYS_PER_YEAR, since_last
     )
     out["overdue_ratio"] = np.nan_to_num(since / interval)
     out["churn_overdue"] = _clip01((out["overdue_ratio"] - 1) / (settings.overdue_full_ratio - 1))
-    year = pd.Timedelta(days=settings.frequency_window_months * DAYS_PER_MONTH)
-    last_year = _per_customer(out, days[days["day"] > end - year].groupby("customer_id").size(), 0)
-    year_before = _per_customer(
-        out,
-        days[(days["day"] <= end - year) & (days["day"] > end - 2 * year)]
-        .groupby("customer_id")
-        .size(),
-        0,
-    )
+    months = settings.frequency_window_months
+    last_year = _in_last(at, day, months)
+    year_before = ~last_year & _in_last(at, day, 2 * months)
+    last_year, year_before = pc.count(pos[last_year], at.n), pc.count(pos[year_before], at.n)
     out["churn_falling_frequency"] = np.where(
         year_before > 0, _clip01((year_before - last_year) / np.maximum(year_before, 1)), 0.0
     )
@@ -590,14 +600,10 @@ def _churn_indicators(out, visits, complaints, surveys, events, end, settings) -
     out["churn_unresolved_complaints"] = _clip01(
         out["unresolved_complaints"] / settings.complaints_for_full_score
     )
-    out["churn_falling_satisfaction"] = _satisfaction_drop(out, surveys, settings)
-    window = pd.Timedelta(days=settings.engagement_window_months * DAYS_PER_MONTH)
-    engaged = (
-        events[pd.to_datetime(events["occurred_on"]) > end - window].groupby("customer_id").size()
-        if len(events)
-        else pd.Series(dtype=float)
-    )
-    out["churn_no_engagement"] = (_per_customer(out, engaged, 0) == 0).astype(float)
+    out["churn_falling_satisfaction"] = _satisfaction_drop(at, surveys, settings)
+    window = _in_last(at, events["day"], settings.engagement_window_months)
+    engaged = pc.count(events["pos"][window], at.n)
+    out["churn_no_engagement"] = (engaged == 0).astype(float)
 
 
 def _churn_status(out, settings) -> None:
@@ -614,19 +620,24 @@ def _churn_status(out, settings) -> None:
     out["status"] = np.select([lost, at_risk], ["lost", "at_risk"], "active")
 
 
-def _satisfaction_drop(out, surveys, settings) -> np.ndarray:
-    """Drop of the latest survey below the mean of the earlier ones, scaled to [0, 1]."""
-    if surveys.empty:
-        return np.zeros(len(out))
-    ordered = surveys.assign(surveyed_on=pd.to_datetime(surveys["surveyed_on"])).sort_values(
-        ["customer_id", "surveyed_on"], kind="stable"
-    )
-    grouped = ordered.groupby("customer_id")["overall"]
-    latest = grouped.last()
-    count = grouped.size()
-    earlier_mean = (grouped.sum() - latest) / (count - 1)
-    drop = (earlier_mean - latest).where(count >= 2)
-    return _clip01(_per_customer(out, drop, 0.0) / settings.satisfaction_drop_for_full_score)
+def _satisfaction_drop(at, surveys, settings) -> np.ndarray:
+    """Drop of the latest survey below the mean of the earlier ones, scaled to [0, 1].
+
+    The latest survey is the last by day; of several on one day, the last one given.
+    """
+    pos, n = surveys["pos"], len(surveys["pos"])
+    if not n:
+        return np.zeros(at.n)
+    latest = pc.maximum(pos, surveys["day"] * n + np.arange(n), at.n, empty=-1)
+    has = latest >= 0
+    overall = surveys["overall"].astype(float)
+    latest_score = np.zeros(at.n)
+    latest_score[has] = overall[latest[has] % n]
+    count = pc.count(pos, at.n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        earlier_mean = (pc.total(pos, overall, at.n) - latest_score) / (count - 1)
+    drop = np.where(count >= 2, earlier_mean - latest_score, 0.0)
+    return _clip01(drop / settings.satisfaction_drop_for_full_score)
 
 
 def _growth(out, previous) -> None:

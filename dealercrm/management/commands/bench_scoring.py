@@ -1,7 +1,7 @@
 """``manage.py bench_scoring``: the monthly scoring's speed and memory against a floor.
 
-In one run, on PostgreSQL: (a) the floor — copying the scoring's inputs out to nowhere with the
-loader's own queries (raw columns of each input table); (b) a full ``score_month`` in a child process;
+In one run, on PostgreSQL: (a) the floor — copying the scoring's inputs out to /dev/null with
+the loader's own queries (raw columns of each input table) in the loader's own COPY format; (b) a full ``score_month`` in a child process;
 (c) that process's peak RSS. Prints the figures and the ratio to the floor, so noisy machines
 still give comparable numbers. Loads the demo dealership with the bulk generator first when the
 database does not hold exactly ``--customers`` customers.
@@ -9,6 +9,7 @@ database does not hold exactly ``--customers`` customers.
 
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import sys
@@ -21,22 +22,13 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from customers.bulk import copy_out_statement
 from customers.models import Customer
 from dealercrm.demo import seeding
-from segmentation.loaders import INPUT_QUERIES
+from segmentation.loaders import input_queries
 from segmentation.models import ScoringRun
 
 ROOT = Path(settings.BASE_DIR)
-
-
-class _Sink:
-    """A file that keeps nothing: the floor measures reading, not storing."""
-
-    bytes = 0
-
-    def write(self, data: bytes | str) -> int:
-        self.bytes += len(data)
-        return len(data)
 
 
 class Command(BaseCommand):
@@ -92,9 +84,11 @@ class Command(BaseCommand):
         )
 
     def _floor(self) -> float:
-        sink = _Sink()
+        """The loader's queries, each streamed in the format the loader streams it, to
+        /dev/null: reading the inputs with no parsing and no scoring."""
         started = time.perf_counter()
-        with connection.cursor() as cursor:
-            for sql in INPUT_QUERIES.values():
-                cursor.cursor.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)", sink)
+        with connection.cursor() as cursor, open(os.devnull, "wb") as sink:
+            for sql in input_queries().values():
+                statement, _columns = copy_out_statement(cursor, sql)
+                cursor.cursor.copy_expert(statement, sink)
         return time.perf_counter() - started
