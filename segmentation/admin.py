@@ -69,6 +69,10 @@ class CustomerScoreAdmin(CustomerScopedAdminMixin, ReadOnlyAdmin):
     search_fields = ("customer__name", "=customer__mobile")
     list_select_related = ("customer", "run")
     show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).in_results()
+
     fieldsets = (
         (None, {"fields": ("customer", "run", "status", "churn_score")}),
         (

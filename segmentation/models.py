@@ -145,11 +145,27 @@ class RfmSegment(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
+class CustomerScoreQuerySet(models.QuerySet):
+    def in_results(self) -> CustomerScoreQuerySet:
+        """Scores of the runs in force, their run ids given as a list: the one index on
+        scores leads with the run, so a lookup by customer needs the runs spelled out."""
+        runs = list(ScoringRun.objects.current().values_list("pk", flat=True))
+        return self.filter(run_id__in=runs)
+
+
 class CustomerScore(models.Model):
-    """One customer's result in one run, with every component (R4.1-R4.6)."""
+    """One customer's result in one run, with every component (R4.1-R4.6).
+
+    Indexed only by (run, customer): a run writes a million rows at the end of the index, and
+    an index led by the customer would be rewritten page by page on every run.
+    """
 
     run = models.ForeignKey(
-        ScoringRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="scores"
+        ScoringRun,
+        verbose_name=_("run"),
+        on_delete=models.CASCADE,
+        related_name="scores",
+        db_index=False,
     )
     customer = models.ForeignKey(
         Customer,
@@ -157,6 +173,7 @@ class CustomerScore(models.Model):
         on_delete=models.CASCADE,
         related_name="scores",
         db_constraint=False,
+        db_index=False,
     )
     # R4.1
     recency_days = models.FloatField(_("recency (days)"), null=True)
@@ -201,13 +218,14 @@ class CustomerScore(models.Model):
     future_value_change = models.FloatField(_("future value change"), null=True)
     previous_rfm_segment = models.CharField(_("previous RFM segment"), max_length=24, null=True)
 
+    objects = CustomerScoreQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("customer score")
         verbose_name_plural = _("customer scores")
         constraints = [
             models.UniqueConstraint(fields=["run", "customer"], name="one_score_per_run")
         ]
-        indexes = [models.Index(fields=["customer", "run"], name="score_customer_idx")]
 
     def __str__(self) -> str:
         return f"{self.customer_id} · {self.get_status_display()}"
