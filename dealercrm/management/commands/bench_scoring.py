@@ -1,10 +1,11 @@
 """``manage.py bench_scoring``: the monthly scoring's speed and memory against a floor.
 
 In one run, on PostgreSQL: (a) the floor — copying the scoring's inputs out to /dev/null with
-the loader's own queries (raw columns of each input table) in the loader's own COPY format; (b) a full ``score_month`` in a child process;
-(c) that process's peak RSS. Prints the figures and the ratio to the floor, so noisy machines
-still give comparable numbers. Loads the demo dealership with the bulk generator first when the
-database does not hold exactly ``--customers`` customers.
+the loader's own queries (raw columns of each input table) in the loader's own COPY format, one
+table at a time, and again over as many connections as the loader uses; (b) a full
+``score_month`` in a child process; (c) that process's peak RSS. Prints the figures and the
+ratios to the floors, so noisy machines still give comparable numbers. Loads the demo dealership
+with the bulk generator first when the database does not hold exactly ``--customers`` customers.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import resource
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.conf import settings
@@ -25,7 +27,7 @@ from django.utils.translation import gettext as _
 from customers.bulk import copy_out_statement
 from customers.models import Customer
 from dealercrm.demo import seeding
-from segmentation.loaders import input_queries
+from segmentation.loaders import LOAD_CONNECTIONS, input_queries
 from segmentation.models import ScoringRun
 
 ROOT = Path(settings.BASE_DIR)
@@ -60,7 +62,8 @@ class Command(BaseCommand):
             orders = cursor.fetchone()[0]
 
         month = options["month"] or f"{timezone.localdate():%Y-%m}"
-        floor = self._floor()
+        floor = self._floor(1)
+        floor_parallel = self._floor(LOAD_CONNECTIONS)
         started = time.perf_counter()
         child = subprocess.run(
             [sys.executable, "manage.py", "score_month", "--month", month],
@@ -76,19 +79,35 @@ class Command(BaseCommand):
         timings = run.timings if run else {}
         self.stdout.write(
             f"customers={customers:,} service_orders={orders:,}\n"
-            f"floor (COPY inputs out)   {floor:8.1f} s\n"
-            f"score_month (process)     {elapsed:8.1f} s   ratio to floor {elapsed / floor:5.2f}\n"
+            f"floor (COPY inputs out)   {floor:8.1f} s   one table at a time\n"
+            f"floor, {LOAD_CONNECTIONS} connections     {floor_parallel:8.1f} s   "
+            f"as many tables at once as the loader reads\n"
+            f"score_month (process)     {elapsed:8.1f} s   ratio to floor {elapsed / floor:5.2f} "
+            f"({elapsed / floor_parallel:.2f} to the {LOAD_CONNECTIONS}-connection floor)\n"
             f"  load {timings.get('load', 0):.1f} s, score {timings.get('score', 0):.1f} s, "
             f"write {timings.get('write', 0):.1f} s\n"
             f"peak RSS                  {peak_mb:8.0f} MB"
         )
 
-    def _floor(self) -> float:
+    def _floor(self, connections: int) -> float:
         """The loader's queries, each streamed in the format the loader streams it, to
-        /dev/null: reading the inputs with no parsing and no scoring."""
+        /dev/null over ``connections`` connections: reading the inputs with no parsing and
+        no scoring."""
+
+        def copy_out(sql: str) -> None:
+            try:
+                with connection.cursor() as cursor, open(os.devnull, "wb") as sink:
+                    statement, _columns = copy_out_statement(cursor, sql)
+                    cursor.cursor.copy_expert(statement, sink)
+            finally:
+                if connections > 1:
+                    connection.close()
+
         started = time.perf_counter()
-        with connection.cursor() as cursor, open(os.devnull, "wb") as sink:
+        if connections == 1:
             for sql in input_queries().values():
-                statement, _columns = copy_out_statement(cursor, sql)
-                cursor.cursor.copy_expert(statement, sink)
+                copy_out(sql)
+        else:
+            with ThreadPoolExecutor(connections) as pool:
+                list(pool.map(copy_out, input_queries().values()))
         return time.perf_counter() - started
