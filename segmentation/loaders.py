@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
@@ -114,13 +115,29 @@ def inputs_load(shard: int = 0, shards: int = 1) -> ScoringInputs:
     table, joined and summed in pandas."""
     raw = _read_all(input_queries(shard, shards))
     orders, lines = raw.pop("orders"), raw.pop("order_lines")
-    amounts = lines.groupby("order_id")["amount"].sum()
-    visits = orders.assign(amount=amounts.reindex(orders["order_id"]).fillna(0.0).to_numpy())
+    visits = orders.assign(
+        amount=_sum_by_id(lines["order_id"], lines["amount"], orders["order_id"])
+    )
     vehicles, readings = raw.pop("vehicles"), raw.pop("readings")
-    owners = vehicles.set_index("vehicle_id")["customer_id"]
-    readings = readings.assign(customer_id=owners.reindex(readings["vehicle_id"]).to_numpy())
-    odometer = readings.dropna(subset=["customer_id"]).astype({"customer_id": "int64"})
+    owner = _lookup(vehicles["vehicle_id"], vehicles["customer_id"], readings["vehicle_id"])
+    odometer = readings.assign(customer_id=owner)[owner >= 0]
     return ScoringInputs(visits=visits, odometer=odometer, **raw)
+
+
+def _sum_by_id(ids: pd.Series, values: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """Sum of ``values`` per id, for each of ``wanted`` (0.0 for ids without values)."""
+    ids, wanted = ids.to_numpy(dtype=np.int64), wanted.to_numpy(dtype=np.int64)
+    size = int(max(ids.max(initial=0), wanted.max(initial=0))) + 1
+    sums = np.bincount(ids, weights=values.to_numpy(dtype=float), minlength=size)
+    return sums[wanted]
+
+
+def _lookup(keys: pd.Series, values: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """The value of each of ``wanted`` keys (non-negative ids); -1 for keys not given."""
+    keys, wanted = keys.to_numpy(dtype=np.int64), wanted.to_numpy(dtype=np.int64)
+    table = np.full(int(max(keys.max(initial=0), wanted.max(initial=0))) + 1, -1, dtype=np.int64)
+    table[keys] = values.to_numpy(dtype=np.int64)
+    return table[wanted]
 
 
 #: Connections reading inputs (and writing results) at once on PostgreSQL: while one backend

@@ -100,7 +100,10 @@ def scoring_run_execute(
             run.timings = timings
             run.counts = {**run.counts, **counts}
             run.save()
+        t0 = time.perf_counter()
         _superseded_delete(month, kind, keep=run.pk)
+        timings["cleanup"] = time.perf_counter() - t0
+        ScoringRun.objects.filter(pk=run.pk).update(timings=timings)
         return run
     except Exception as error:
         logger.exception("scoring run %s failed", run.pk)
@@ -120,9 +123,11 @@ def _score_in_process(
     t0 = time.perf_counter()
     step(_("loading inputs"))
     inputs = loaders.inputs_load()
+    timings["load"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     previous_id = run.counts["previous_run"]
     previous = loaders.previous_load(previous_id) if previous_id else None
-    timings["load"] = time.perf_counter() - t0
+    timings["previous"] = time.perf_counter() - t0
     step(_("scoring"))
     t0 = time.perf_counter()
     result = pipeline.score(inputs, settings, run.as_of, previous=previous)

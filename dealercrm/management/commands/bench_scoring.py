@@ -84,8 +84,13 @@ class Command(BaseCommand):
             f"as many tables at once as the loader reads\n"
             f"score_month (process)     {elapsed:8.1f} s   ratio to floor {elapsed / floor:5.2f} "
             f"({elapsed / floor_parallel:.2f} to the {LOAD_CONNECTIONS}-connection floor)\n"
-            f"  load {timings.get('load', 0):.1f} s, score {timings.get('score', 0):.1f} s, "
-            f"write {timings.get('write', 0):.1f} s\n"
+            "  "
+            + ", ".join(
+                f"{step} {timings[step]:.1f} s"
+                for step in ("load", "previous", "score", "write", "cleanup")
+                if step in timings
+            )
+            + f"; the rest is process start-up\n"
             f"peak RSS                  {peak_mb:8.0f} MB"
         )
 
