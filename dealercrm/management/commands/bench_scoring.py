@@ -3,7 +3,7 @@
 In one run, on PostgreSQL: (a) the floor — copying the scoring's inputs out to /dev/null with
 the loader's own queries (raw columns of each input table) in the loader's own COPY format, one
 table at a time, and again over as many connections as the loader uses; (b) a full
-``score_month`` in a child process; (c) that process's peak RSS. Prints the figures and the
+``score_month`` in a child process; (c) that process's peak RSS (VmHWM). Prints the figures and the
 ratios to the floors, so noisy machines still give comparable numbers. Loads the demo dealership
 with the bulk generator first when the database does not hold exactly ``--customers`` customers.
 """
@@ -11,7 +11,6 @@ with the bulk generator first when the database does not hold exactly ``--custom
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -31,6 +30,25 @@ from segmentation.loaders import LOAD_CONNECTIONS, input_queries
 from segmentation.models import ScoringRun
 
 ROOT = Path(settings.BASE_DIR)
+
+
+def _peak_rss_kb(child: subprocess.Popen) -> int:
+    """The child's peak resident set (VmHWM), read while it runs until it exits.
+
+    Not ``getrusage(RUSAGE_CHILDREN)``: Linux charges a child with the memory of the parent it
+    was forked from, and this parent may hold a freshly generated dealership.
+    """
+    peak = 0
+    status = Path(f"/proc/{child.pid}/status")
+    while child.poll() is None:
+        try:
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
+    return peak
 
 
 class Command(BaseCommand):
@@ -65,16 +83,19 @@ class Command(BaseCommand):
         floor = self._floor(1)
         floor_parallel = self._floor(LOAD_CONNECTIONS)
         started = time.perf_counter()
-        child = subprocess.run(
+        child = subprocess.Popen(
             [sys.executable, "manage.py", "score_month", "--month", month],
             cwd=ROOT,
-            capture_output=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             text=True,
         )
+        peak_kb = _peak_rss_kb(child)
+        errors = child.stderr.read()
         elapsed = time.perf_counter() - started
         if child.returncode != 0:
-            raise CommandError(child.stderr[-2000:])
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            raise CommandError(errors[-2000:])
+        peak_mb = peak_kb / 1024
         run = ScoringRun.objects.current().filter(kind="monthly").order_by("-started_at").first()
         timings = run.timings if run else {}
         self.stdout.write(
