@@ -149,7 +149,7 @@ def _score_sharded(
 ) -> dict:
     t0 = time.perf_counter()
     step(_("summarising %(shards)s shards") % {"shards": shards})
-    summaries = _shard_tasks_run("segmentation.score_shard_summarize", run.pk, shards)
+    summaries = _shard_tasks_run("score_shard_summarize", run.pk, shards)
     timings["summarize"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     step(_("fitting the models"))
@@ -159,7 +159,7 @@ def _score_sharded(
     timings["fit"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     step(_("scoring %(shards)s shards") % {"shards": shards})
-    parts = _shard_tasks_run("segmentation.score_shard_write", run.pk, shards)
+    parts = _shard_tasks_run("score_shard_write", run.pk, shards)
     timings["score"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     step(_("ranking value tiers"))
@@ -184,20 +184,19 @@ class NoScoringWorkers(Exception):
 
 def _shard_tasks_run(task_name: str, run_id: int, shards: int) -> list:
     """Run one task per shard on the Celery workers (in-process when eager) and wait."""
+    # The task module imports this one; importing it here also registers the shard tasks in
+    # processes that are not workers (eager runs from the command).
+    from segmentation import tasks
+
     if not current_app.conf.task_always_eager and not current_app.control.ping(timeout=2.0):
         raise NoScoringWorkers(
             _("A sharded run needs Celery workers, and none answers; start `celery worker`.")
         )
-    queue = (
-        {"queue": django_settings.SCORING_SHARD_QUEUE}
-        if django_settings.SCORING_SHARD_QUEUE
-        else {}
-    )
-    tasks = group(
-        current_app.signature(task_name, args=(run_id, shard, shards)).set(**queue)
-        for shard in range(shards)
-    )
-    return tasks.apply_async().get(
+    task = getattr(tasks, task_name)
+    queue = django_settings.SCORING_SHARD_QUEUE
+    options = {"queue": queue} if queue else {}
+    signatures = group(task.si(run_id, shard, shards).set(**options) for shard in range(shards))
+    return signatures.apply_async().get(
         timeout=django_settings.CELERY_TASK_TIME_LIMIT, disable_sync_subtasks=False
     )
 
