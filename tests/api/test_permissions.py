@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from tests.api.cases import RESOURCES
 from tests.api.conftest import client_for
 from tests.factories import (
     ComplaintFactory,
@@ -34,19 +35,7 @@ READ_RESOURCES = [
     "contact-logs",
     "value-events",
 ]
-SYNC_RESOURCES = [
-    "customers",
-    "contact-preferences",
-    "profile-observations",
-    "vehicles",
-    "purchases",
-    "odometer-readings",
-    "service-orders",
-    "surveys",
-    "complaints",
-    "contact-logs",
-    "value-events",
-]
+SYNC_RESOURCES = RESOURCES
 
 
 def _records_of(customer) -> dict[str, object]:

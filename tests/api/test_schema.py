@@ -21,23 +21,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.api.cases import RESOURCES
 from tests.factories import ServiceOrderLineFactory, VehicleFactory
 
 pytestmark = pytest.mark.django_db
 
-SYNC_PATHS = [
-    "customers",
-    "contact-preferences",
-    "profile-observations",
-    "vehicles",
-    "purchases",
-    "odometer-readings",
-    "service-orders",
-    "surveys",
-    "complaints",
-    "contact-logs",
-    "value-events",
-]
+SYNC_PATHS = RESOURCES
 
 
 def _schema() -> dict:
