@@ -197,3 +197,16 @@ RESOURCES = [
     "contact-logs",
     "value-events",
 ]
+
+#: Resources listed and read back (sync-only ones have no list of their own).
+READ_RESOURCES = [
+    "customers",
+    "vehicles",
+    "purchases",
+    "odometer-readings",
+    "service-orders",
+    "surveys",
+    "complaints",
+    "contact-logs",
+    "value-events",
+]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from tests.api.cases import RESOURCES
+from tests.api.cases import READ_RESOURCES, RESOURCES
 from tests.api.conftest import client_for
 from tests.factories import (
     ComplaintFactory,
@@ -24,17 +24,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "no_role", "advisor", "marketing", "manager", "dms_client", "superuser"]
-READ_RESOURCES = [
-    "customers",
-    "vehicles",
-    "purchases",
-    "odometer-readings",
-    "service-orders",
-    "surveys",
-    "complaints",
-    "contact-logs",
-    "value-events",
-]
 SYNC_RESOURCES = RESOURCES
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.api.cases import READ_RESOURCES
 from tests.api.conftest import push
 from tests.factories import (
     ComplaintFactory,
@@ -59,20 +60,7 @@ def _count(fn) -> int:
     return len(queries)
 
 
-@pytest.mark.parametrize(
-    "resource",
-    [
-        "customers",
-        "vehicles",
-        "purchases",
-        "odometer-readings",
-        "service-orders",
-        "surveys",
-        "complaints",
-        "contact-logs",
-        "value-events",
-    ],
-)
+@pytest.mark.parametrize("resource", READ_RESOURCES)
 def test_a_list_page_costs_the_same_queries_for_2_or_25_rows(
     dms_api, resource, django_assert_max_num_queries
 ):
