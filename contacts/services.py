@@ -1,13 +1,52 @@
-"""Writes on contacts: complaint handling (R3.3)."""
+"""Writes on contacts: logging a contact (R3.1) and complaint handling (R3.3)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from contacts.models import Complaint, ComplaintStatus, ComplaintStatusChange
+from contacts.models import (
+    Complaint,
+    ComplaintStatus,
+    ComplaintStatusChange,
+    ContactLog,
+    ContactOutcome,
+)
+from customers.models import Customer
+
+
+@transaction.atomic
+def contact_log_create(
+    *,
+    customer: Customer,
+    by: Any,
+    channel: str,
+    contact_type: str,
+    outcome: str = ContactOutcome.REACHED,
+    contacted_at: dt.datetime | None = None,
+    feedback: str = "",
+    next_step: str = "",
+    next_step_due: dt.date | None = None,
+) -> ContactLog:
+    """Log one contact with a customer by ``by`` (a user, or None for a system), validated as
+    the admin validates it (``full_clean``); raises ``ValidationError`` for bad input."""
+    log = ContactLog(
+        customer=customer,
+        staff=by,
+        channel=channel,
+        contact_type=contact_type,
+        outcome=outcome,
+        contacted_at=contacted_at or timezone.now(),
+        feedback=feedback,
+        next_step=next_step,
+        next_step_due=next_step_due,
+    )
+    log.full_clean()
+    log.save()
+    return log
 
 
 @transaction.atomic
