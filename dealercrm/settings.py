@@ -172,7 +172,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "segmentation.early_warning",
         "schedule": crontab(minute=30, hour=5),
     },
+    "winback-daily": {
+        "task": "winback.daily",
+        "schedule": crontab(minute=0, hour=6),
+    },
 }
+# Tasks enqueued (on commit, with the run id) after every successful scoring run: the apps
+# above segmentation hook in here, so segmentation imports none of them.
+SCORING_RUN_FOLLOW_UPS = ["winback.tasks.round_generate_task"]
 
 # The DMS sync API (api/, R8.1): token auth for DMS clients, session auth for browser users.
 REST_FRAMEWORK = {

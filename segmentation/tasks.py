@@ -4,10 +4,13 @@ the two per-shard steps of a sharded run."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from segmentation import services
 from segmentation.models import RunKind
@@ -26,9 +29,11 @@ def score_month(month: str | None = None, shards: int | None = None) -> int | No
     else:
         day = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     try:
-        return scoring_run_execute(month=day, shards=shards or settings.SCORING_SHARDS).pk
+        run = scoring_run_execute(month=day, shards=shards or settings.SCORING_SHARDS)
     except ScoringAlreadyRunning:
         return None
+    _follow_ups_enqueue(run.pk)
+    return run.pk
 
 
 @shared_task(name="segmentation.early_warning", acks_late=True)
@@ -36,11 +41,21 @@ def early_warning() -> int | None:
     """Daily rescoring with today's data, kept as the month's warning run (R4.5)."""
     today = timezone.localdate()
     try:
-        return scoring_run_execute(
+        run = scoring_run_execute(
             month=today, as_of=today, kind=RunKind.WARNING, shards=settings.SCORING_SHARDS
-        ).pk
+        )
     except ScoringAlreadyRunning:
         return None
+    _follow_ups_enqueue(run.pk)
+    return run.pk
+
+
+def _follow_ups_enqueue(run_id: int) -> None:
+    """Enqueue the ``SCORING_RUN_FOLLOW_UPS`` tasks with the run id once the run is committed
+    (the win-back round, wired in the settings so this app imports none above it)."""
+    for path in settings.SCORING_RUN_FOLLOW_UPS:
+        task = import_string(path)
+        transaction.on_commit(partial(task.delay, run_id))
 
 
 @shared_task(name="segmentation.score_shard_summarize", acks_late=True)

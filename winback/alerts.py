@@ -1,0 +1,137 @@
+"""Tasks an event creates at once, set-based: a customer worth a word is in the workshop now;
+a complaint's promised response time passed (R3.3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from contacts.models import Complaint
+from customers.models import ContactPreference
+from segmentation.models import CustomerScore, Status
+from segmentation.selectors import scoring_run_current
+from vehicles.models import Purchase, ServiceOrder
+from winback.models import URGENT_PRIORITY, Task, TaskKind, WinbackConfiguration
+from winback.staff import managers_of
+
+#: Days an alert task stays open: it is about today.
+ALERT_OPEN_DAYS = 2
+
+
+def service_lane_alerts_create(*, order_ids: Sequence[int], now: dt.datetime | None = None) -> int:
+    """For service orders that just arrived, a task due today for the customer's advisor when
+    the customer is at risk or lost, sits in a 6+/7+ nine cell, or has a loan ending within the
+    configured days: "the customer is in the workshop now". One SELECT and one INSERT whatever
+    the number of orders; orders opened before yesterday (history being synced) are ignored.
+    Returns how many tasks were created."""
+    if not order_ids:
+        return 0
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    settings = WinbackConfiguration.active_settings()
+    run = scoring_run_current()
+    score = CustomerScore.objects.filter(run=run, customer_id=OuterRef("customer_id"))
+    cells = Q()
+    for tier in settings.service_lane_cells:
+        cells |= Q(nine_cell__startswith=f"{tier}/")
+    worth = CustomerScore.objects.filter(run=run, customer_id=OuterRef("customer_id")).filter(
+        Q(status__in=(Status.AT_RISK, Status.LOST)) | cells
+    )
+    loan = Purchase.objects.filter(
+        customer_id=OuterRef("customer_id"),
+        finance_end_date__gte=today,
+        finance_end_date__lte=today + dt.timedelta(days=settings.service_lane_loan_days),
+    )
+    refuses = ContactPreference.objects.filter(
+        customer_id=OuterRef("customer_id"), do_not_contact=True
+    )
+    rows = (
+        ServiceOrder.objects.filter(
+            pk__in=list(order_ids),
+            opened_on__gte=today - dt.timedelta(days=1),
+            customer__sales_advisor__is_active=True,
+        )
+        .filter(Exists(worth) | Exists(loan))
+        .exclude(Exists(refuses))
+        .annotate(future_value=Subquery(score.values("future_value")[:1]))
+        .values("id", "customer_id", "customer__sales_advisor_id", "future_value")
+        .order_by("customer_id", "-id")
+    )
+    tasks, seen = [], set()
+    for row in rows:
+        if row["customer_id"] in seen:
+            continue
+        seen.add(row["customer_id"])
+        tasks.append(
+            Task(
+                customer_id=row["customer_id"],
+                kind=TaskKind.SERVICE_LANE,
+                service_order_id=row["id"],
+                assignee_id=row["customer__sales_advisor_id"],
+                due_on=today,
+                due_at=now,
+                channel="visit_office",
+                priority=URGENT_PRIORITY + (row["future_value"] or 0),
+                expires_on=today + dt.timedelta(days=ALERT_OPEN_DAYS),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    with transaction.atomic():
+        Task.objects.bulk_create(tasks, ignore_conflicts=True)
+    return Task.objects.filter(
+        kind=TaskKind.SERVICE_LANE, service_order_id__in=[t.service_order_id for t in tasks]
+    ).count()
+
+
+@transaction.atomic
+def complaint_escalations_create(*, now: dt.datetime | None = None) -> int:
+    """A task for the manager of whoever owns each complaint whose promised response time
+    passed without a response (R3.3): the handler, else the customer's service-marketing
+    owner, else their advisor. One open escalation per customer; set-based. Returns how many
+    complaints are overdue."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    overdue = list(
+        Complaint.objects.response_overdue(now)
+        .order_by("customer_id", "promised_response_by")
+        .values(
+            "id",
+            "customer_id",
+            "handler_id",
+            "customer__service_owner_id",
+            "customer__sales_advisor_id",
+        )
+    )
+    owners = {
+        row["id"]: row["handler_id"]
+        or row["customer__service_owner_id"]
+        or row["customer__sales_advisor_id"]
+        for row in overdue
+    }
+    managers = managers_of(owners.values())
+    Task.objects.bulk_create(
+        [
+            Task(
+                customer_id=row["customer_id"],
+                kind=TaskKind.COMPLAINT_ESCALATION,
+                complaint_id=row["id"],
+                assignee_id=managers[owners[row["id"]]],
+                due_on=today,
+                due_at=now,
+                channel="phone",
+                priority=URGENT_PRIORITY,
+                expires_on=today + dt.timedelta(days=ALERT_OPEN_DAYS),
+                created_at=now,
+                updated_at=now,
+            )
+            for row in overdue
+            if managers[owners[row["id"]]] is not None
+        ],
+        ignore_conflicts=True,
+    )
+    return len(overdue)
