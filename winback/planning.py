@@ -232,6 +232,8 @@ def channel_choose(
         states_preference = (raw[rows] < PREFERRED_BELOW).any(axis=1)
         fine = ~np.isnan(picked) & (picked < DISLIKED_FROM)
         fine &= (picked < PREFERRED_BELOW) | ~states_preference
+        # A channel an earlier step tried is not taken again just because this step names it.
+        fine &= ~np.isin(wanted.to_numpy()[rows], list(avoid))
         chosen[rows[fine]] = wanted.to_numpy()[rows[fine]]
     return pd.Series(chosen, index=ranks.index)
 
@@ -287,7 +289,8 @@ def plan_round(
     rule_frame = pd.DataFrame(
         {
             "rule": range(len(rules)),
-            "kind": [r.kind for r in rules],
+            # Object, not float, when there are no rules: it is merged with the task kinds.
+            "kind": pd.Series([r.kind for r in rules], dtype=object),
             "weight": [r.priority_weight for r in rules],
             "cooldown": [r.cooldown_days for r in rules],
             "assign_to": [r.assign_to for r in rules],
@@ -308,7 +311,11 @@ def plan_round(
         matches.loc[mask, "skip"] = cause
 
     prefs = inputs.preferences.set_index("customer_id")
-    refuses = matches["customer_id"].map(prefs["do_not_contact"]).fillna(False).astype(bool)
+    # Lookups are cast to object: one that finds no preferences at all (none stored yet) would
+    # be an all-NaN float column that cannot hold booleans, day names or lists.
+    refuses = (
+        matches["customer_id"].map(prefs["do_not_contact"]).astype(object).fillna(False)
+    ).astype(bool)
     drop(refuses, REFUSES_CONTACT)
     recent = inputs.recent_targets
     if len(recent):
@@ -411,10 +418,10 @@ def _schedule(
     rank = tasks.groupby("assignee_id").cumcount().to_numpy()
     offset = tasks["rule"].map({i: r.step_days for i, r in enumerate(rules)}).to_numpy()
     days = offset + rank // daily_capacity
-    preferred_days = tasks["customer_id"].map(prefs["preferred_days"])
+    preferred_days = tasks["customer_id"].map(prefs["preferred_days"]).astype(object)
     tasks["due_on"] = due_days(starts_on, days, preferred_days.reset_index(drop=True))
     windows = tasks["customer_id"].map(prefs["time_windows"])
-    tasks["window"] = windows.str[0].fillna(default_window)
+    tasks["window"] = windows.map(lambda w: w[0] if isinstance(w, list) and w else default_window)
     tasks["script"] = tasks["rule"].map({i: r.step_script for i, r in enumerate(rules)})
     open_days = tasks["rule"].map({i: r.step_open_days for i, r in enumerate(rules)}).to_numpy()
     tasks["expires_on"] = tasks["due_on"].to_numpy() + open_days.astype("timedelta64[D]")
