@@ -277,3 +277,134 @@ class CustomerScoreFactory(factory.django.DjangoModelFactory):
     value_layer_score = 0.2
     future_value = 4290.0
     value_tier = None
+
+
+# --- follow-up and win-back work (R5) ---------------------------------------------------------
+# Models named as strings: the winback app's default plans, rules and offers come from its
+# data migration, so these factories only add what a test is about.
+
+
+class ContactPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "winback.ContactPlan"
+
+    name = factory.Sequence(lambda n: f"Plan {n}")
+
+
+class ContactPlanStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "winback.ContactPlanStep"
+
+    plan = factory.SubFactory(ContactPlanFactory)
+    number = 1
+    channel = ""
+    days_after_previous = 0
+    open_days = 14
+    script = "关怀回访"
+
+
+class GenerationRuleFactory(factory.django.DjangoModelFactory):
+    """A score rule for lost customers with a one-step plan; override what a test is about."""
+
+    class Meta:
+        model = "winback.GenerationRule"
+
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    kind = "win_back"
+    statuses = factory.LazyFunction(lambda: ["lost"])
+    assign_to = "sales_advisor"
+    plan = factory.LazyAttribute(lambda o: ContactPlanStepFactory().plan)
+    cooldown_days = 60
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "winback.Offer"
+
+    name = factory.Sequence(lambda n: f"Package {n}")
+    kind = "maintenance_plan"
+    price = Decimal("1200.00")
+    visits_included = 2
+    categories = factory.LazyFunction(lambda: ["maintenance"])
+    reasons = factory.LazyFunction(lambda: ["price"])
+    spend_type = "any"
+
+
+class RoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "winback.Round"
+
+    run = factory.SubFactory(ScoringRunFactory)
+    starts_on = factory.LazyAttribute(lambda o: o.run.as_of + dt.timedelta(days=1))
+
+
+class TargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "winback.Target"
+
+    round = factory.SubFactory(RoundFactory)
+    customer = factory.SubFactory(CustomerFactory)
+    kind = "win_back"
+    group = "contacted"
+    plan = None
+    plan_status = factory.LazyAttribute(lambda o: "control" if o.group == "control" else "active")
+    priority = 1000.0
+    score_status = segmentation.Status.LOST
+    churn_score = 0.7
+    future_value = 3000.0
+    value_tier = 2
+    nine_cell = "5+/medium"
+    rfm_segment = segmentation.RfmSegment.LOYAL
+    anchor_on = factory.LazyAttribute(lambda o: o.round.starts_on)
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    """An open win-back call due today for the customer's advisor."""
+
+    class Meta:
+        model = "winback.Task"
+
+    customer = factory.SubFactory(CustomerFactory)
+    kind = "win_back"
+    assignee = factory.LazyAttribute(
+        lambda o: o.customer.sales_advisor or UserFactory(role=Role.SALES_ADVISOR)
+    )
+    due_on = factory.LazyFunction(timezone.localdate)
+    due_at = factory.LazyAttribute(
+        lambda o: timezone.make_aware(dt.datetime.combine(o.due_on, dt.time(10)))
+    )
+    expires_on = factory.LazyAttribute(lambda o: o.due_on + dt.timedelta(days=14))
+    channel = customers.Channel.PHONE
+    priority = 1000.0
+    step = 1
+
+
+class PurchaseIntentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "winback.PurchaseIntent"
+
+    customer = factory.SubFactory(CustomerFactory)
+    recorded_at = factory.LazyFunction(timezone.now)
+    desire_strength = 3
+    necessity = "want"
+    purchase_window = "1m"
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "winback.Lead"
+
+    customer = factory.SubFactory(CustomerFactory)
+    source = "inquiry"
+    owner = factory.LazyAttribute(
+        lambda o: o.customer.sales_advisor or UserFactory(role=Role.SALES_ADVISOR)
+    )
+    opened_at = factory.LazyFunction(timezone.now)
+
+
+class ReportingLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "winback.ReportingLine"
+
+    user = factory.SubFactory(UserFactory, role=Role.SALES_ADVISOR)
+    manager = factory.SubFactory(UserFactory, role=Role.MANAGER)
