@@ -334,7 +334,8 @@ class RoundFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "winback.Round"
 
-    run = factory.SubFactory(ScoringRunFactory)
+    # Not the current run: several rounds of one month may then exist side by side.
+    run = factory.SubFactory(ScoringRunFactory, is_current=False)
     starts_on = factory.LazyAttribute(lambda o: o.run.as_of + dt.timedelta(days=1))
 
 

@@ -198,7 +198,9 @@ def task_close(
         next_step_due=next_step_due,
     )
     if churn_reason and offer is None:
-        offer = offer_suggest(customer=task.customer, reason=churn_reason, as_of=at.date())
+        offer = offer_suggest(
+            customer=task.customer, reason=churn_reason, as_of=timezone.localdate(at)
+        )
     task.status = TaskStatus.DONE
     task.closed_at = task.updated_at = at
     task.closed_by = by
@@ -212,7 +214,7 @@ def task_close(
             channel=log.channel,
             defaults={
                 "reason": feedback or _("Asked on a follow-up contact"),
-                "opted_out_on": at.date(),
+                "opted_out_on": timezone.localdate(at),
             },
         )
     if task.target_id:
