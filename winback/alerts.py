@@ -81,11 +81,15 @@ def service_lane_alerts_create(*, order_ids: Sequence[int], now: dt.datetime | N
                 updated_at=now,
             )
         )
+    # Counted before and after: conflicts are ignored, and the same orders synced again must
+    # not count the tasks their first sync created.
+    alerts = Task.objects.filter(
+        kind=TaskKind.SERVICE_LANE, service_order_id__in=[t.service_order_id for t in tasks]
+    )
+    before = alerts.count()
     with transaction.atomic():
         Task.objects.bulk_create(tasks, ignore_conflicts=True)
-    return Task.objects.filter(
-        kind=TaskKind.SERVICE_LANE, service_order_id__in=[t.service_order_id for t in tasks]
-    ).count()
+    return alerts.count() - before
 
 
 @transaction.atomic
