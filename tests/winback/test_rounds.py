@@ -50,7 +50,7 @@ from winback.models import (
     TaskStatus,
 )
 from winback.services import RoundNotPossible, round_generate, round_starts_on
-from winback.work_settings import WINDOW_START_HOURS
+from winback.work_settings import WINDOW_START_HOURS, WorkSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +85,7 @@ def test_a_round_creates_a_target_and_a_first_step_task_per_candidate(run, advis
     scored(run, 2, sales_advisor=advisor, score=ACTIVE)
     round_ = round_generate(run=run)
     assert round_.run == run and round_.starts_on == START == round_starts_on(run)
+    assert round_.settings == WorkSettings().to_dict()
     targets = Target.objects.filter(round=round_)
     assert {t.customer_id for t in targets} == {c.pk for c in lost}
     assert all(t.rule == rule and t.plan == win_back_plan for t in targets)
@@ -231,19 +232,26 @@ def test_a_customer_of_several_rules_gets_one_task_per_kind(run, advisor, market
 
 def test_a_customer_worked_recently_waits_unless_they_did_not_answer(run, advisor, win_back_plan):
     only_rule(plan=win_back_plan, cooldown_days=60)
-    answered, refused, control, unanswered, long_ago = scored(run, 5, sales_advisor=advisor)
+    answered, refused, control, unanswered, expired, other_kind, long_ago = scored(
+        run, 7, sales_advisor=advisor
+    )
     last_month = RoundFactory(run=run_ending(dt.date(2024, 8, 31)))
     assert (START - last_month.starts_on).days == 30
     TargetFactory(round=last_month, customer=answered, plan_status=PlanStatus.ANSWERED)
     TargetFactory(round=last_month, customer=refused, plan_status=PlanStatus.REFUSED)
     TargetFactory(round=last_month, customer=control, group=TargetGroup.CONTROL)
     TargetFactory(round=last_month, customer=unanswered, plan_status=PlanStatus.UNANSWERED)
+    TargetFactory(round=last_month, customer=expired, plan_status=PlanStatus.EXPIRED)
+    TargetFactory(
+        round=last_month, customer=other_kind, kind=TaskKind.CARE, plan_status=PlanStatus.ANSWERED
+    )
     spring = RoundFactory(run=run_ending(dt.date(2024, 6, 30)))
     assert (START - spring.starts_on).days > 60
     TargetFactory(round=spring, customer=long_ago, plan_status=PlanStatus.ANSWERED)
     report = round_generate(run=run).report
     planned = set(Task.objects.values_list("customer", flat=True))
-    assert planned == {unanswered.pk, long_ago.pk}
+    # Unresponsive customers, and those whose tasks were not worked, enter the next round.
+    assert planned == {unanswered.pk, expired.pk, other_kind.pk, long_ago.pk}
     assert report["skipped"] == {planning.COOLING_DOWN: 3}
 
 
