@@ -105,9 +105,11 @@ def _rules(plans: dict[int, Any]) -> list[dict[str, Any]]:
             "nine_cells": [
                 f"{age}/{band}" for age in ("6+", "7+") for band in ("low", "medium", "high")
             ],
+            "exclude_low_mileage": True,
             "assign_to": "sales_advisor",
             "plan": replacement,
             "priority_weight": 0.5,
+            "cooldown_days": 180,
             "position": 30,
         },
         {
@@ -134,6 +136,7 @@ def _rules(plans: dict[int, Any]) -> list[dict[str, Any]]:
             "kind": "care",
             "trigger": "anniversary",
             "statuses": ["active"],
+            "rfm_segments": ["champions", "loyal", "potential_loyalist", "cant_lose_them"],
             "assign_to": "service_owner",
             "plan": single,
             "priority_weight": 0.2,

@@ -60,6 +60,7 @@ CONTACTED, CONTROL = "contacted", "control"
 
 #: Every channel, in the order used to break ties.
 CHANNELS = ("phone", "sms", "email", "post", "wechat", "visit_office", "visit_home")
+_COLUMN = {channel: j for j, channel in enumerate(CHANNELS)}
 #: Contact data a channel needs; visits need the customer to have asked for them.
 _NEEDS = {
     "phone": ("has_mobile", "has_phone_alt"),
@@ -71,6 +72,7 @@ _NEEDS = {
     "visit_home": ("has_address",),
 }
 _ON_REQUEST_ONLY = ("visit_office", "visit_home")
+_CONTACT_DATA = ("has_mobile", "has_phone_alt", "has_wechat", "has_email", "has_address")
 #: Ranks below this are the customer's own preferred channels; from ``DISLIKED_FROM`` on,
 #: channels they dislike (see :func:`channel_ranks`).
 PREFERRED_BELOW = 10
@@ -154,6 +156,11 @@ def rule_candidates(rule: Rule, scores: pd.DataFrame, events: pd.DataFrame) -> p
     return frame["customer_id"][keep]
 
 
+def _columns(channels: pd.Series) -> np.ndarray:
+    """Column of each channel name in :data:`CHANNELS`, -1 for an unknown one."""
+    return np.array([_COLUMN.get(c, -1) for c in channels], dtype=np.int64)
+
+
 def channel_ranks(
     customers: pd.DataFrame,
     preferences: pd.DataFrame,
@@ -164,46 +171,50 @@ def channel_ranks(
     """A rank per customer (rows, in the order of ``customers``) and channel (columns): lower
     is better, NaN where the channel may not be used (opted out, no contact data, a visit the
     customer did not ask for). Preferred channels come first in the customer's order, then the
-    channel they last answered on, then ``fallback``, then any other; disliked ones last."""
+    channel they last answered on, then ``fallback``, then any other; disliked ones last.
+
+    Plain numpy and one pass over the preference lists: fast for a million customers and for
+    the single customer of a plan's next step alike."""
     ids = customers["customer_id"].to_numpy()
     position = pd.Index(ids)
     n = len(ids)
-    ranks = np.full((n, len(CHANNELS)), 50.0)
-    ranks += np.arange(len(CHANNELS)) / 100
+    ranks = np.full((n, len(CHANNELS)), 50.0) + np.arange(len(CHANNELS)) / 100
     for j, channel in enumerate(fallback):
-        if channel in CHANNELS:
-            ranks[:, CHANNELS.index(channel)] = 20 + j
-    rows = position.get_indexer(answered["customer_id"])
-    cols = answered["channel"].map({c: i for i, c in enumerate(CHANNELS)})
-    ok = (rows >= 0) & cols.notna().to_numpy()
-    ranks[rows[ok], cols[ok].astype(int).to_numpy()] = 10
-    prefs = preferences.set_index("customer_id").reindex(ids)
+        if channel in _COLUMN:
+            ranks[:, _COLUMN[channel]] = 20 + j
+    rows = position.get_indexer(answered["customer_id"].to_numpy())
+    cols = _columns(answered["channel"])
+    ok = (rows >= 0) & (cols >= 0)
+    ranks[rows[ok], cols[ok]] = 10
     requested = np.zeros((n, len(CHANNELS)), dtype=bool)
-    for rank_base, column in ((0, "preferred_channels"), (100, "disliked_channels")):
-        listed = prefs[column].dropna().explode().dropna()
-        if listed.empty:
+    rows = position.get_indexer(preferences["customer_id"].to_numpy())
+    pairs = zip(
+        rows, preferences["preferred_channels"], preferences["disliked_channels"], strict=True
+    )
+    for row, preferred, disliked in pairs:
+        if row < 0:
             continue
-        rows = position.get_indexer(listed.index)
-        order = listed.groupby(level=0).cumcount().to_numpy()
-        cols = listed.map({c: i for i, c in enumerate(CHANNELS)})
-        ok = cols.notna().to_numpy()
-        rows, cols, order = rows[ok], cols[ok].astype(int).to_numpy(), order[ok]
-        if rank_base == 0:
-            ranks[rows, cols] = order
-            requested[rows, cols] = True
-        else:
-            ranks[rows, cols] += 100
+        for order, channel in enumerate(preferred or ()):
+            j = _COLUMN.get(channel)
+            if j is not None:
+                ranks[row, j] = order
+                requested[row, j] = True
+        for channel in disliked or ():
+            j = _COLUMN.get(channel)
+            if j is not None:
+                ranks[row, j] += DISLIKED_FROM
+    present = {name: customers[name].to_numpy(dtype=bool) for name in _CONTACT_DATA}
     allowed = np.ones((n, len(CHANNELS)), dtype=bool)
     for j, channel in enumerate(CHANNELS):
         needs = _NEEDS[channel]
         if needs:
-            allowed[:, j] = customers[list(needs)].fillna(False).astype(bool).any(axis=1)
+            allowed[:, j] = np.logical_or.reduce([present[name] for name in needs])
         if channel in _ON_REQUEST_ONLY:
             allowed[:, j] &= requested[:, j]
-    rows = position.get_indexer(opt_outs["customer_id"])
-    cols = opt_outs["channel"].map({c: i for i, c in enumerate(CHANNELS)})
-    ok = (rows >= 0) & cols.notna().to_numpy()
-    allowed[rows[ok], cols[ok].astype(int).to_numpy()] = False
+    rows = position.get_indexer(opt_outs["customer_id"].to_numpy())
+    cols = _columns(opt_outs["channel"])
+    ok = (rows >= 0) & (cols >= 0)
+    allowed[rows[ok], cols[ok]] = False
     ranks[~allowed] = np.nan
     return pd.DataFrame(ranks, index=ids, columns=list(CHANNELS))
 
@@ -218,17 +229,16 @@ def channel_choose(
     so successive steps try different channels (R5.3)."""
     values = ranks.to_numpy().copy()
     for channel in avoid:
-        column = values[:, CHANNELS.index(channel)]
-        values[:, CHANNELS.index(channel)] = column + 1_000
+        values[:, _COLUMN[channel]] += 1_000
     usable = ~np.isnan(values).all(axis=1)
     best = np.where(usable, np.nanargmin(np.where(np.isnan(values), np.inf, values), axis=1), -1)
     chosen = np.array((*CHANNELS, None), dtype=object)[best]
     if wanted is not None:
-        cols = wanted.map({c: i for i, c in enumerate(CHANNELS)}).to_numpy()
-        has = pd.notna(cols)
+        cols = _columns(wanted)
+        has = cols >= 0
         rows = np.flatnonzero(has)
         raw = ranks.to_numpy()
-        picked = raw[rows, cols[has].astype(int)]
+        picked = raw[rows, cols[has]]
         states_preference = (raw[rows] < PREFERRED_BELOW).any(axis=1)
         fine = ~np.isnan(picked) & (picked < DISLIKED_FROM)
         fine &= (picked < PREFERRED_BELOW) | ~states_preference

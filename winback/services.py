@@ -147,8 +147,12 @@ def round_generate(*, run: ScoringRun, now: dt.datetime | None = None) -> Round:
 
 
 def _task_for_update(task: Task) -> Task:
+    # Only the task row is locked (its target is on the nullable side of the join); a target
+    # changes only through its one open task, so the task lock serialises those changes.
     task = (
-        Task.objects.select_for_update().select_related("target__plan", "customer").get(pk=task.pk)
+        Task.objects.select_for_update(of=("self",))
+        .select_related("target", "customer__contact_preference", "assignee")
+        .get(pk=task.pk)
     )
     if task.status != TaskStatus.OPEN:
         raise ValidationError(
@@ -207,7 +211,17 @@ def task_close(
     task.contact_log = log
     task.churn_reason = churn_reason
     task.offer = offer
-    task.save()
+    task.save(
+        update_fields=[
+            "status",
+            "closed_at",
+            "updated_at",
+            "closed_by",
+            "contact_log",
+            "churn_reason",
+            "offer",
+        ]
+    )
     if opt_out:
         ChannelOptOut.objects.get_or_create(
             customer=task.customer,
@@ -229,7 +243,7 @@ def task_close(
 def _target_after_contact(
     task: Task, outcome: str, at: dt.datetime, next_step_due: dt.date | None
 ) -> None:
-    target = Target.objects.select_for_update().get(pk=task.target_id)
+    target = task.target
     if target.first_contact_at is None:
         target.first_contact_at = at
         target.anchor_on = timezone.localdate(at)
@@ -249,7 +263,9 @@ def _target_after_contact(
             )
     else:
         target.plan_status = PlanStatus.ANSWERED
-    target.save()
+    target.save(
+        update_fields=["first_contact_at", "anchor_on", "churn_reason", "offer", "plan_status"]
+    )
 
 
 def _next_step_create(
