@@ -44,9 +44,9 @@ def previous_month(day: dt.date) -> dt.date:
 
 
 def parse_month(value: str) -> dt.date:
-    """The first day of a month written ``YYYY-MM`` (surrounding blanks ignored); raises
-    :class:`MonthFormatError` for anything else, year 0000 included."""
-    match = _MONTH_RE.fullmatch(value.strip()) if isinstance(value, str) else None
+    """The first day of a month written ``YYYY-MM``; raises :class:`MonthFormatError` for
+    anything else, year 0000 and surrounding blanks included."""
+    match = _MONTH_RE.fullmatch(value) if isinstance(value, str) else None
     if not match or match.group(1) == "0000":
         raise MonthFormatError(value)
     return dt.date(int(match.group(1)), int(match.group(2)), 1)

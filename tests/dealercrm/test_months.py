@@ -80,7 +80,6 @@ def test_month_start_end_and_previous_month():
     [
         ("2024-09", dt.date(2024, 9, 1)),
         ("1999-12", dt.date(1999, 12, 1)),
-        (" 2024-01\n", dt.date(2024, 1, 1)),
     ],
 )
 def test_a_month_is_parsed_from_yyyy_mm(text, expected):
@@ -99,6 +98,8 @@ def test_a_month_is_parsed_from_yyyy_mm(text, expected):
         "",
         "0000-01",
         "２０２４-09",
+        " 2024-09",
+        "2024-09\n",
     ],
 )
 def test_anything_but_yyyy_mm_is_a_month_format_error(text):
