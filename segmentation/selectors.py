@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from customers.filters import filter_apply, month_clean
 from customers.models import visible_customers_q
+from dealercrm.months import month_start
 from segmentation.filters import ScoreFilter
 from segmentation.models import CustomerScore, RunKind, ScoringRun
 
@@ -19,9 +20,7 @@ def scoring_run_current(month: dt.date | None = None) -> ScoringRun | None:
     if month is None:
         return ScoringRun.objects.latest_monthly()
     return (
-        ScoringRun.objects.current()
-        .filter(kind=RunKind.MONTHLY, month=month.replace(day=1))
-        .first()
+        ScoringRun.objects.current().filter(kind=RunKind.MONTHLY, month=month_start(month)).first()
     )
 
 
