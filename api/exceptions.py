@@ -3,15 +3,21 @@
 Every 4xx body is ``{"code": …, "detail": …}`` plus, where they apply, ``fields`` (problems per
 query parameter or body key), ``records`` (per-record schema problems of a sync batch) and
 ``retry_after`` (seconds, with 429). ``code`` is stable for programs; ``detail`` is translated.
+
+The apps' selectors and services raise Django's own errors: a ``ValidationError`` (a bad filter
+value, say) becomes the 400 ``invalid`` answer with its messages per field, and ``Http404``
+the 404 ``not_found`` answer.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
+from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -58,6 +64,8 @@ def _first_code(codes: Any) -> str:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, with every error body reshaped to ``{"code", "detail", …}``."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(get_error_detail(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

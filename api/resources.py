@@ -16,24 +16,24 @@ from django.utils.translation import gettext_lazy as _l
 
 from api.records import ChildSpec, Lookup, RecordSpec, RefSpec, field_specs
 from contacts.models import (
-    DEFAULT_RESPONSE_HOURS,
     Complaint,
-    ComplaintStatus,
     ContactLog,
     SatisfactionSurvey,
+    complaint_promised_response_by,
+    complaint_resolved_at,
 )
 from customers.models import ContactPreference, Customer, ProfileObservation, ValueEvent
 from customers.validators import normalize_mobile
 from vehicles.models import (
-    DEFAULT_NECESSITY,
-    Necessity,
     OdometerReading,
     Purchase,
     ServiceOrder,
     ServiceOrderLine,
     Vehicle,
-    _add_months,
+    finance_end_date,
+    line_necessity,
 )
+from vehicles.validators import normalize_plate, normalize_vin
 
 
 def _ref(
@@ -46,7 +46,7 @@ def _ref(
     return RefSpec(name, model_field, required=required, alternative=alternative)
 
 
-# --- normalising and deriving, as the models' clean_fields() and save() do --------------------
+# --- normalising and deriving with the models' own rules (bulk writes bypass save()) ---------
 
 
 def _normalise_customer(raw: dict[str, Any]) -> None:
@@ -56,29 +56,31 @@ def _normalise_customer(raw: dict[str, Any]) -> None:
 
 
 def _normalise_vehicle(raw: dict[str, Any]) -> None:
+    # Other types are left for the schema check to refuse.
     if isinstance(raw.get("vin"), str):
-        raw["vin"] = raw["vin"].strip().upper()
+        raw["vin"] = normalize_vin(raw["vin"])
     if isinstance(raw.get("plate"), str):
-        raw["plate"] = raw["plate"].replace(" ", "").replace("·", "").upper()
+        raw["plate"] = normalize_plate(raw["plate"])
 
 
 def _derive_purchase(row: dict[str, Any], now: dt.datetime) -> None:
-    financed = row["payment_method"] != "full"
-    if financed and row["finance_term_months"] and not row["finance_end_date"]:
-        row["finance_end_date"] = _add_months(row["purchased_on"], row["finance_term_months"])
+    row["finance_end_date"] = finance_end_date(
+        row["purchased_on"],
+        row["payment_method"],
+        row["finance_term_months"],
+        row["finance_end_date"],
+    )
 
 
 def _derive_line(row: dict[str, Any]) -> None:
-    if not row.get("necessity"):
-        row["necessity"] = DEFAULT_NECESSITY.get(row.get("category"), Necessity.DISCRETIONARY)
+    row["necessity"] = line_necessity(row.get("category"), row.get("necessity"))
 
 
 def _derive_complaint(row: dict[str, Any], now: dt.datetime) -> None:
-    if row["promised_response_by"] is None and row["opened_at"] is not None:
-        row["promised_response_by"] = row["opened_at"] + dt.timedelta(hours=DEFAULT_RESPONSE_HOURS)
-    resolved = row["status"] in (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED)
-    if resolved and not row["resolved_at"]:
-        row["resolved_at"] = now
+    row["promised_response_by"] = complaint_promised_response_by(
+        row["opened_at"], row["promised_response_by"]
+    )
+    row["resolved_at"] = complaint_resolved_at(row["status"], row["resolved_at"], now)
 
 
 # --- checks over the whole batch, each with one query ------------------------------------------

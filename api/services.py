@@ -49,6 +49,7 @@ from api.records import (
 )
 from customers.models import Customer
 from dealercrm.roles import sees_all_customers
+from vehicles.validators import normalize_vin
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +179,7 @@ def _parse_ref(ref: RefSpec, raw: dict[str, Any], item: Item, problems: dict) ->
         item.add_error(name, error.messages)
         return
     if spec.lookup == Lookup.VIN:
-        item.ref_keys[ref.name] = (Lookup.VIN, key.upper())
+        item.ref_keys[ref.name] = (Lookup.VIN, normalize_vin(key))
     else:
         item.ref_keys[ref.name] = (Lookup.EXTERNAL_ID, (item.source, key))
 

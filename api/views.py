@@ -27,7 +27,6 @@ from rest_framework.views import APIView
 
 from api import selectors, services
 from api.exceptions import Conflict, InvalidRecords, InvalidRequest
-from api.filters import ScoreFilter
 from api.pagination import IdPagination, KeysetPagination
 from api.permissions import CanReadModel, IsSyncClient
 from api.records import MAX_BATCH_RECORDS, RecordSpec
@@ -41,7 +40,9 @@ from api.serializers import (
     sync_record_serializer,
 )
 from api.throttling import ReadRateThrottle, SyncRateThrottle
+from segmentation.filters import ScoreFilter
 from segmentation.models import CustomerScore, ScoringRun
+from segmentation.selectors import score_list, scoring_run_list
 
 SYNC_RESOURCES: dict[str, RecordSpec] = build_resources()
 
@@ -89,11 +90,9 @@ class RecordViewSet(
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return self.resource.model._default_manager.none()
-        if self.action == "retrieve":
-            return selectors.records_visible(resource=self.resource, user=self.request.user)
-        return selectors.record_list(
-            resource=self.resource, user=self.request.user, params=self.request.query_params
-        )
+        # A retrieve reads by id alone (get_object); list filters are not applied to it.
+        filters = {} if self.action == "retrieve" else self.request.query_params
+        return self.resource.selector(user=self.request.user, filters=filters)
 
     def get_object(self) -> Any:
         return selectors.record_get(
@@ -150,7 +149,7 @@ class ScoreViewSet(_ApiMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return CustomerScore.objects.none()
-        return selectors.score_list(user=self.request.user, params=self.request.query_params)
+        return score_list(user=self.request.user, filters=self.request.query_params)
 
     pagination_class = IdPagination
 
@@ -165,7 +164,7 @@ class ScoringRunViewSet(_ApiMixin, mixins.ListModelMixin, viewsets.GenericViewSe
     throttle_classes = [ReadRateThrottle]
 
     def get_queryset(self) -> Any:
-        return selectors.scoring_run_list(params=self.request.query_params)
+        return scoring_run_list()
 
     pagination_class = IdPagination
 

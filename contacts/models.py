@@ -207,6 +207,28 @@ UNRESOLVED_STATUSES = (
 )
 #: Hours to the first response promised when nobody sets another promise.
 DEFAULT_RESPONSE_HOURS = 24
+#: Statuses in which the complaint has its resolution.
+RESOLVED_STATUSES = (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED)
+
+
+def complaint_promised_response_by(
+    opened_at: dt.datetime | None, given: dt.datetime | None
+) -> dt.datetime | None:
+    """The promised first response time: the one given, else
+    :data:`DEFAULT_RESPONSE_HOURS` after opening. ``Complaint.save()`` and the API's sync use it."""
+    if given is not None or opened_at is None:
+        return given
+    return opened_at + dt.timedelta(hours=DEFAULT_RESPONSE_HOURS)
+
+
+def complaint_resolved_at(
+    status: str, given: dt.datetime | None, now: dt.datetime
+) -> dt.datetime | None:
+    """When a complaint was resolved: the time given, else ``now`` once its status is resolved
+    or closed. ``Complaint.save()``, the API's sync and status changes use it."""
+    if given or status not in RESOLVED_STATUSES:
+        return given
+    return now
 
 
 class ComplaintQuerySet(models.QuerySet):
@@ -306,7 +328,7 @@ class Complaint(SyncedModel):
                 errors["first_response_at"] = _("The response cannot be before the complaint.")
             if self.resolved_at and self.resolved_at < self.opened_at:
                 errors["resolved_at"] = _("The resolution cannot be before the complaint.")
-        if self.status in (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED):
+        if self.status in RESOLVED_STATUSES:
             if not self.resolution:
                 errors["resolution"] = _("Describe the resolution before resolving.")
         elif self.customer_accepted is not None:
@@ -317,13 +339,10 @@ class Complaint(SyncedModel):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs) -> None:
-        if self.promised_response_by is None and self.opened_at is not None:
-            self.promised_response_by = self.opened_at + dt.timedelta(hours=DEFAULT_RESPONSE_HOURS)
-        if (
-            self.status in (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED)
-            and not self.resolved_at
-        ):
-            self.resolved_at = timezone.now()
+        self.promised_response_by = complaint_promised_response_by(
+            self.opened_at, self.promised_response_by
+        )
+        self.resolved_at = complaint_resolved_at(self.status, self.resolved_at, timezone.now())
         super().save(*args, **kwargs)
 
 

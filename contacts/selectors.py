@@ -1,12 +1,43 @@
-"""Reads across contacts and spending: the "last touch" facts of customers (R3.6)."""
+"""Reads of contacts: surveys, complaints and the contact log as a user may see them, and the
+"last touch" facts of customers across contacts and spending (R3.6)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db.models import OuterRef, QuerySet, Subquery, Sum
 
-from contacts.models import ContactLog, SatisfactionSurvey
-from customers.models import Customer
+from contacts.filters import ComplaintFilter, ContactLogFilter, SurveyFilter
+from contacts.models import Complaint, ContactLog, SatisfactionSurvey
+from customers.filters import filter_apply
+from customers.models import Customer, visible_customers_q
 from vehicles.models import ServiceOrder, ServiceOrderLine
+
+
+def survey_list(*, user: Any, filters: Mapping) -> QuerySet[SatisfactionSurvey]:
+    """Surveys of the customers ``user`` may see, matching ``filters`` (:class:`SurveyFilter`),
+    with customer and service order joined. Raises ``ValidationError`` for an invalid value."""
+    queryset = SatisfactionSurvey.objects.filter(visible_customers_q(user, "customer"))
+    return filter_apply(SurveyFilter, filters, queryset).select_related("customer", "service_order")
+
+
+def complaint_list(*, user: Any, filters: Mapping) -> QuerySet[Complaint]:
+    """Complaints of the visible customers, matching ``filters`` (:class:`ComplaintFilter`),
+    with customer and service order joined. Raises ``ValidationError`` for an invalid value."""
+    queryset = Complaint.objects.filter(visible_customers_q(user, "customer"))
+    return filter_apply(ComplaintFilter, filters, queryset).select_related(
+        "customer", "service_order"
+    )
+
+
+def contact_log_list(*, user: Any, filters: Mapping) -> QuerySet[ContactLog]:
+    """Contact log entries of the visible customers, matching ``filters``
+    (:class:`ContactLogFilter`), with the customer joined. Raises ``ValidationError`` for an
+    invalid value."""
+    queryset = ContactLog.objects.filter(visible_customers_q(user, "customer"))
+    return filter_apply(ContactLogFilter, filters, queryset).select_related("customer")
+
 
 #: Names of the annotations :func:`customers_with_last_touch` adds.
 LAST_TOUCH_FIELDS = (

@@ -4,6 +4,7 @@ which may import every app.
 Every admin of a customer-owned model mixes in :class:`CustomerScopedAdminMixin`, so a sales
 advisor sees only rows of their own customers; the scoping itself is
 ``Customer.objects.visible_to`` (through :func:`customers.models.visible_customers_q`).
+New profile observations are recorded through ``customers.services.profile_observation_create``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from customers.models import (
     ValueEvent,
     visible_customers_q,
 )
+from customers.services import profile_observation_create
 
 SYNC_FIELDSET = (
     _("Sync"),
@@ -113,6 +115,26 @@ class ProfileObservationAdmin(CustomerScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("customer",)
     readonly_fields = SYNC_READONLY
     date_hierarchy = "observed_on"
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # The admin's message, log entry and redirect name the new row.
+        obj.pk = profile_observation_create_from(obj, by=obj.observed_by or request.user).pk
+
+
+def profile_observation_create_from(obj: ProfileObservation, *, by: Any) -> ProfileObservation:
+    """Record the new observation an admin form or inline filled in, through the service."""
+    return profile_observation_create(
+        customer=obj.customer,
+        by=by,
+        attribute=obj.attribute,
+        value=obj.value,
+        observed_on=obj.observed_on,
+        observation_source=obj.observation_source,
+        note=obj.note,
+    )
 
 
 @admin.register(ContactPreference)

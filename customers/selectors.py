@@ -1,11 +1,49 @@
-"""Reads about customers: profile history and its trend (R1.2)."""
+"""Reads about customers: lists of customers and value-layer events as a user may see them,
+profile history and its trend (R1.2)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from customers.models import ORDINAL_ATTRIBUTES, Customer, ProfileObservation
+from django.db.models import Prefetch, QuerySet
+
+from customers.filters import CustomerFilter, ValueEventFilter, filter_apply
+from customers.models import (
+    ORDINAL_ATTRIBUTES,
+    Customer,
+    ProfileObservation,
+    ValueEvent,
+    visible_customers_q,
+)
+
+
+def customer_list(*, user: Any, filters: Mapping) -> QuerySet[Customer]:
+    """The customers ``user`` may see matching ``filters`` (:class:`CustomerFilter`), with
+    their contact preference, advisor, owner and profile history joined.
+
+    Raises ``ValidationError`` for an invalid filter value.
+    """
+    queryset = filter_apply(CustomerFilter, filters, Customer.objects.visible_to(user))
+    return queryset.select_related(
+        "contact_preference", "sales_advisor", "service_owner"
+    ).prefetch_related(
+        Prefetch(
+            "profile_observations",
+            queryset=ProfileObservation.objects.order_by("attribute", "observed_on", "id"),
+        )
+    )
+
+
+def value_event_list(*, user: Any, filters: Mapping) -> QuerySet[ValueEvent]:
+    """Value-layer events of the customers ``user`` may see, matching ``filters``
+    (:class:`ValueEventFilter`). Raises ``ValidationError`` for an invalid filter value."""
+    queryset = ValueEvent.objects.filter(visible_customers_q(user, "customer"))
+    return filter_apply(ValueEventFilter, filters, queryset).select_related(
+        "customer", "referred_customer"
+    )
 
 
 def profile_history(*, customer: Customer, attribute: str) -> list[ProfileObservation]:

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from contacts.admin import contact_log_create_from
 from contacts.models import Complaint, ContactLog, SatisfactionSurvey
 from contacts.selectors import customers_with_last_touch
 from customers.admin import (
@@ -20,6 +21,7 @@ from customers.admin import (
     ProfileObservationInline,
     ReadOnlyInline,
     ValueEventInline,
+    profile_observation_create_from,
 )
 from customers.models import Customer, ProfileObservation
 from vehicles.models import OdometerReading, Purchase, ServiceOrder, Vehicle
@@ -174,7 +176,15 @@ class CustomerAdmin(admin.ModelAdmin):
         return customers_with_last_touch(Customer.objects.visible_to(request.user))
 
     def save_formset(self, request, form, formset, change) -> None:
+        # New contacts and observations are recorded by their services, by the user saving.
         for obj in formset.save(commit=False):
+            if obj.pk is None and isinstance(obj, ContactLog):
+                obj.pk = contact_log_create_from(obj, by=request.user).pk
+                continue
+            if obj.pk is None and isinstance(obj, ProfileObservation):
+                obj.pk = profile_observation_create_from(obj, by=request.user).pk
+                continue
+            # An edited row that names nobody yet gets the editing user, as a new one would.
             if isinstance(obj, ContactLog) and obj.staff_id is None:
                 obj.staff = request.user
             if isinstance(obj, ProfileObservation) and obj.observed_by_id is None:

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dealercrm.months import month_end, month_start
 from segmentation import loaders, pipeline
 from segmentation.models import (
     CustomerScore,
@@ -35,10 +36,6 @@ STALE_AFTER = dt.timedelta(hours=2)
 
 class ScoringAlreadyRunning(Exception):
     """Another run of the same month and kind holds the lock."""
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
 
 
 def scoring_run_execute(
@@ -68,8 +65,7 @@ def scoring_run_execute(
     month = month_start(month)
     today = timezone.localdate()
     if as_of is None:
-        next_month = (month + dt.timedelta(days=32)).replace(day=1)
-        as_of = min(today, next_month - dt.timedelta(days=1)) if kind == RunKind.MONTHLY else today
+        as_of = min(today, month_end(month)) if kind == RunKind.MONTHLY else today
     settings = ScoringConfiguration.active_settings()
     previous_run = _previous_run(month, kind)
     run = _run_start(

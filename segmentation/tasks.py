@@ -3,7 +3,6 @@ the two per-shard steps of a sharded run."""
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import partial
 
 from celery import shared_task
@@ -12,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from dealercrm.months import parse_month, previous_month
 from segmentation import services
 from segmentation.models import RunKind
 from segmentation.services import ScoringAlreadyRunning, scoring_run_execute
@@ -24,10 +24,7 @@ def score_month(month: str | None = None, shards: int | None = None) -> int | No
     Idempotent: a rerun replaces the month's results. A run already in progress is left alone.
     ``shards`` defaults to the ``SCORING_SHARDS`` setting.
     """
-    if month:
-        day = dt.date.fromisoformat(f"{month}-01")
-    else:
-        day = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    day = parse_month(month) if month else previous_month(timezone.localdate())
     try:
         run = scoring_run_execute(month=day, shards=shards or settings.SCORING_SHARDS)
     except ScoringAlreadyRunning:

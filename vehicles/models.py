@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, SyncedModel
 from customers.validators import validate_not_future_date
-from vehicles.validators import validate_cn_plate, validate_vin
+from dealercrm.months import add_months
+from vehicles.validators import normalize_plate, normalize_vin, validate_cn_plate, validate_vin
 
 _NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
@@ -113,8 +114,8 @@ class Vehicle(SyncedModel):
         return f"{self.model} {self.plate or self.vin}"
 
     def _normalise(self) -> None:
-        self.vin = (self.vin or "").strip().upper()
-        self.plate = (self.plate or "").replace(" ", "").replace("·", "").upper()
+        self.vin = normalize_vin(self.vin)
+        self.plate = normalize_plate(self.plate)
 
     def clean_fields(self, exclude=None) -> None:
         # Normalise first, so the field checks (max_length included) judge the stored form:
@@ -241,20 +242,26 @@ class Purchase(SyncedModel):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs) -> None:
-        if self.is_financed and self.finance_term_months and not self.finance_end_date:
-            self.finance_end_date = _add_months(self.purchased_on, self.finance_term_months)
+        self.finance_end_date = finance_end_date(
+            self.purchased_on, self.payment_method, self.finance_term_months, self.finance_end_date
+        )
         super().save(*args, **kwargs)
 
 
-def _add_months(date: dt.date, months: int) -> dt.date:
-    month_index = date.month - 1 + months
-    year, month = date.year + month_index // 12, month_index % 12 + 1
-    for day in (date.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable: day 28 exists in every month")
+def finance_end_date(
+    purchased_on: dt.date | None,
+    payment_method: str,
+    term_months: int | None,
+    given_end: dt.date | None,
+) -> dt.date | None:
+    """A purchase's finance end date: the one given, else, for a loan or lease with a term,
+    the purchase date plus the term (31 January + 1 month = end of February).
+
+    ``Purchase.save()`` and the API's set-based sync both fill the date with this rule.
+    """
+    if given_end or payment_method == PaymentMethod.FULL or not term_months or not purchased_on:
+        return given_end
+    return add_months(purchased_on, term_months)
 
 
 class ServiceOrderQuerySet(models.QuerySet):
@@ -351,6 +358,12 @@ DEFAULT_NECESSITY = {
 }
 
 
+def line_necessity(category: str | None, necessity: str | None) -> str:
+    """A line's necessity: the one given, else its category's usual one (discretionary for a
+    category without one). ``ServiceOrderLine.save()`` and the API's sync both use it."""
+    return necessity or DEFAULT_NECESSITY.get(category, Necessity.DISCRETIONARY)
+
+
 class ServiceOrderLine(models.Model):
     """One line of a service order: what was bought, for how much, necessary or not (R3.4)."""
 
@@ -387,8 +400,7 @@ class ServiceOrderLine(models.Model):
         return f"{self.get_category_display()} ¥{self.amount}"
 
     def save(self, *args, **kwargs) -> None:
-        if not self.necessity:
-            self.necessity = DEFAULT_NECESSITY.get(self.category, Necessity.DISCRETIONARY)
+        self.necessity = line_necessity(self.category, self.necessity)
         super().save(*args, **kwargs)
 
 

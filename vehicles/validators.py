@@ -1,4 +1,7 @@
-"""Validators for vehicle identity: VIN and Chinese licence plates."""
+"""Vehicle identity: VINs and Chinese licence plates, their stored form and their validators.
+
+The ``normalize_*`` functions are the one definition of the stored form; the models'
+``clean_fields()`` and the API's sync path both call them before validating."""
 
 from __future__ import annotations
 
@@ -15,9 +18,20 @@ _PLATE_RE = re.compile(
 )
 
 
+def normalize_vin(value: str | None) -> str:
+    """The stored form of a VIN: without surrounding blanks, in capitals."""
+    return (value or "").strip().upper()
+
+
+def normalize_plate(value: str | None) -> str:
+    """The stored form of a licence plate: without blanks or the middle dot, in capitals
+    ("粤B · d12345" → "粤BD12345")."""
+    return (value or "").replace(" ", "").replace("·", "").upper()
+
+
 def validate_vin(value: str) -> None:
     """A 17-character VIN of digits and capital letters other than I, O and Q (ISO 3779)."""
-    vin = (value or "").strip().upper()
+    vin = normalize_vin(value)
     if len(vin) != 17:
         raise ValidationError(
             _("A VIN has 17 characters; “%(value)s” has %(length)s."),
@@ -39,7 +53,7 @@ def validate_vin(value: str) -> None:
 
 def validate_cn_plate(value: str) -> None:
     """A mainland Chinese licence plate such as 粤B12345 or 粤BD12345 (new energy)."""
-    if value and not _PLATE_RE.fullmatch(value.replace(" ", "").replace("·", "").upper()):
+    if value and not _PLATE_RE.fullmatch(normalize_plate(value)):
         raise ValidationError(
             _("“%(value)s” is not a valid Chinese licence plate (e.g. 粤B12345)."),
             code="plate",

@@ -108,7 +108,11 @@ def _dates(days: np.ndarray, as_of: dt.date) -> np.ndarray:
 
 
 def _add_months(dates: np.ndarray, months: np.ndarray) -> np.ndarray:
-    """Add whole months, clamping to month end (Jan 31 + 1 month = Feb 28/29)."""
+    """Add whole months, clamping to month end (Jan 31 + 1 month = Feb 28/29).
+
+    The rule of :func:`dealercrm.months.add_months`, over whole numpy arrays at once: the
+    generator builds millions of dates, which a per-date Python call would make slow.
+    """
     month_start = dates.astype("datetime64[M]")
     day_offset = (dates - month_start.astype("datetime64[D]")).astype(int)
     target_month = month_start + months.astype("timedelta64[M]")

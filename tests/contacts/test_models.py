@@ -15,6 +15,8 @@ from contacts.models import (
     Complaint,
     ComplaintStatus,
     SatisfactionSurvey,
+    complaint_promised_response_by,
+    complaint_resolved_at,
 )
 from tests.factories import (
     ComplaintFactory,
@@ -117,6 +119,14 @@ def test_a_promise_made_to_the_customer_is_kept():
     assert complaint.promised_response_by == promise
 
 
+def test_the_promise_rule_keeps_a_given_promise_else_adds_24_hours_to_the_opening():
+    opened = dt.datetime(2024, 9, 1, 10, tzinfo=dt.UTC)
+    promise = opened + dt.timedelta(hours=2)
+    assert complaint_promised_response_by(opened, None) == opened + dt.timedelta(hours=24)
+    assert complaint_promised_response_by(opened, promise) == promise
+    assert complaint_promised_response_by(None, None) is None
+
+
 def test_a_new_complaint_without_a_promise_passes_validation():
     complaint = ComplaintFactory.build(customer=CustomerFactory())
     complaint.full_clean()  # the promise is filled in on save
@@ -205,6 +215,27 @@ def test_resolving_records_when_it_was_resolved():
     complaint.refresh_from_db()
     assert complaint.resolved_at is not None
     assert before <= complaint.resolved_at <= timezone.now()
+
+
+@pytest.mark.parametrize(
+    ("status", "given", "expected"),
+    [
+        (ComplaintStatus.RESOLVED, None, "now"),
+        (ComplaintStatus.CLOSED, None, "now"),
+        (ComplaintStatus.RESOLVED, "given", "given"),
+        (ComplaintStatus.IN_PROGRESS, None, None),
+        (ComplaintStatus.OPEN, "given", "given"),
+    ],
+)
+def test_the_resolved_at_rule_fills_the_time_only_when_resolving_without_one(
+    status, given, expected
+):
+    times = {
+        "now": dt.datetime(2024, 9, 3, tzinfo=dt.UTC),
+        "given": dt.datetime(2024, 9, 2, tzinfo=dt.UTC),
+        None: None,
+    }
+    assert complaint_resolved_at(status, times[given], times["now"]) == times[expected]
 
 
 @pytest.mark.parametrize("accepted", [True, False])

@@ -1,4 +1,5 @@
-"""The "last touch" facts of customers (R3.6): last contact, last spend, last survey."""
+"""The "last touch" facts of customers (R3.6): last contact, last spend, last survey; and
+the lists of surveys, complaints and contact logs as a user may see them."""
 
 from __future__ import annotations
 
@@ -6,12 +7,21 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from contacts.models import ContactChannel, ContactType
-from contacts.selectors import LAST_TOUCH_FIELDS, customer_last_touch, customers_with_last_touch
+from contacts.models import ComplaintStatus, ContactChannel, ContactType
+from contacts.selectors import (
+    LAST_TOUCH_FIELDS,
+    complaint_list,
+    contact_log_list,
+    customer_last_touch,
+    customers_with_last_touch,
+    survey_list,
+)
 from customers.models import Customer
 from tests.factories import (
+    ComplaintFactory,
     ContactLogFactory,
     CustomerFactory,
     SatisfactionSurveyFactory,
@@ -187,3 +197,54 @@ def test_visible_to_and_last_touch_compose(advisor):
     rows = list(customers_with_last_touch(Customer.objects.visible_to(advisor)))
     assert [r.pk for r in rows] == [own.pk]
     assert rows[0].last_survey_overall == 9
+
+
+# --- lists as a user may see them ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("selector", "factory"),
+    [
+        (survey_list, SatisfactionSurveyFactory),
+        (complaint_list, ComplaintFactory),
+        (contact_log_list, ContactLogFactory),
+    ],
+)
+def test_an_advisor_sees_only_their_customers_records(advisor, selector, factory):
+    own = factory(customer=CustomerFactory(sales_advisor=advisor))
+    factory()
+    assert list(selector(user=advisor, filters={})) == [own]
+    assert list(
+        selector(user=advisor, filters={"customer_external_id": own.customer.external_id})
+    ) == [own]
+
+
+def test_complaints_are_filtered_by_status_and_opening_time(manager):
+    late = ComplaintFactory(opened_at=NOW - dt.timedelta(days=10))
+    ComplaintFactory(opened_at=NOW - dt.timedelta(days=1))
+    ComplaintFactory(opened_at=NOW - dt.timedelta(days=10), status=ComplaintStatus.ACKNOWLEDGED)
+    found = complaint_list(
+        user=manager,
+        filters={"status": "open", "opened_before": (NOW - dt.timedelta(days=5)).isoformat()},
+    )
+    assert list(found) == [late]
+
+
+def test_contact_logs_are_filtered_by_channel(manager):
+    sms = ContactLogFactory(channel=ContactChannel.SMS)
+    ContactLogFactory(channel=ContactChannel.PHONE)
+    assert list(contact_log_list(user=manager, filters={"channel": "sms"})) == [sms]
+
+
+@pytest.mark.parametrize(
+    ("selector", "filters", "field"),
+    [
+        (survey_list, {"surveyed_after": "1"}, "surveyed_after"),
+        (complaint_list, {"status": "lost"}, "status"),
+        (contact_log_list, {"contacted_after": "0001-01-01T00:00+08:00"}, "contacted_after"),
+    ],
+)
+def test_a_bad_filter_value_is_a_validation_error(manager, selector, filters, field):
+    with pytest.raises(ValidationError) as exc:
+        selector(user=manager, filters=filters)
+    assert set(exc.value.message_dict) == {field}

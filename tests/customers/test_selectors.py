@@ -1,14 +1,22 @@
-"""Profile history, the profile as of any date, and the trend of ordinal attributes (R1.2)."""
+"""Profile history, the profile as of any date, the trend of ordinal attributes (R1.2), and
+the lists of customers and value events as a user may see them."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from customers.models import IncomeBand, ProfileAttribute, ProfileObservation
-from customers.selectors import profile_as_of, profile_history, profile_trend
-from tests.factories import CustomerFactory, ProfileObservationFactory
+from customers.selectors import (
+    customer_list,
+    profile_as_of,
+    profile_history,
+    profile_trend,
+    value_event_list,
+)
+from tests.factories import CustomerFactory, ProfileObservationFactory, ValueEventFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +201,41 @@ def test_as_of_composes_with_other_filters():
         dt.date(2020, 1, 1)
     )
     assert [o.customer_id for o in rows] == [b.pk]
+
+
+# --- lists as a user may see them ---------------------------------------------------------
+
+
+def test_customer_list_shows_an_advisor_only_their_customers(advisor):
+    own = CustomerFactory(sales_advisor=advisor)
+    CustomerFactory()
+    assert list(customer_list(user=advisor, filters={})) == [own]
+
+
+def test_customer_list_applies_the_filters(manager):
+    wanted = CustomerFactory(region="北京市")
+    CustomerFactory(region="上海市")
+    assert list(customer_list(user=manager, filters={"region": "北京市"})) == [wanted]
+
+
+def test_customer_list_brings_the_profile_history_in_time_order(manager, django_assert_num_queries):
+    customer = CustomerFactory()
+    later = observe(customer, INCOME, "middle", dt.date(2023, 1, 1))
+    earlier = observe(customer, INCOME, "low", dt.date(2020, 1, 1))
+    rows = customer_list(user=manager, filters={})
+    with django_assert_num_queries(2):  # the customers, then every customer's history
+        (row,) = rows
+        assert list(row.profile_observations.all()) == [earlier, later]
+
+
+def test_customer_list_refuses_a_bad_filter_value(manager):
+    with pytest.raises(ValidationError) as exc:
+        customer_list(user=manager, filters={"character": "grumpy"})
+    assert set(exc.value.message_dict) == {"character"}
+
+
+def test_value_event_list_shows_an_advisor_only_their_customers_events(advisor):
+    own = ValueEventFactory(customer__sales_advisor=advisor)
+    ValueEventFactory()
+    assert list(value_event_list(user=advisor, filters={})) == [own]
+    assert list(value_event_list(user=advisor, filters={"layer": own.layer})) == [own]

@@ -26,6 +26,8 @@ from vehicles.models import (
     PaymentMethod,
     ServiceOrder,
     ServiceOrderLine,
+    finance_end_date,
+    line_necessity,
 )
 
 pytestmark = pytest.mark.django_db
@@ -198,6 +200,28 @@ def test_a_given_finance_end_date_is_kept():
     assert purchase.finance_end_date == dt.date(2022, 5, 1)
 
 
+@pytest.mark.parametrize(
+    ("method", "term", "given", "end"),
+    [
+        (PaymentMethod.LOAN, 36, None, dt.date(2022, 4, 18)),
+        (PaymentMethod.LEASE, 1, None, dt.date(2019, 5, 18)),
+        (PaymentMethod.LOAN, 36, dt.date(2022, 5, 1), dt.date(2022, 5, 1)),
+        (PaymentMethod.LOAN, None, None, None),
+        (PaymentMethod.FULL, 36, None, None),
+    ],
+)
+def test_the_finance_end_date_rule_fills_only_a_financed_purchase_with_a_term(
+    method, term, given, end
+):
+    assert finance_end_date(dt.date(2019, 4, 18), method, term, given) == end
+
+
+def test_the_finance_end_date_rule_clamps_to_the_end_of_a_shorter_month():
+    assert finance_end_date(dt.date(2023, 1, 31), PaymentMethod.LOAN, 1, None) == dt.date(
+        2023, 2, 28
+    )
+
+
 def test_a_future_purchase_date_is_rejected():
     purchase = PurchaseFactory()
     purchase.purchased_on = dt.date.today() + dt.timedelta(days=400)
@@ -278,6 +302,21 @@ def test_a_line_without_necessity_gets_its_categorys_usual_one_on_save(category,
     line = ServiceOrderLineFactory(category=category, necessity="")
     line.refresh_from_db()
     assert line.necessity == necessity
+
+
+@pytest.mark.parametrize(
+    ("category", "given", "necessity"),
+    [
+        (LineCategory.WARRANTY, "", Necessity.NECESSARY),
+        (LineCategory.OTHER, None, Necessity.DISCRETIONARY),
+        (LineCategory.REPAIR, Necessity.DISCRETIONARY, Necessity.DISCRETIONARY),
+        ("no-such-category", "", Necessity.DISCRETIONARY),
+    ],
+)
+def test_the_necessity_rule_keeps_a_given_necessity_else_uses_the_categorys(
+    category, given, necessity
+):
+    assert line_necessity(category, given) == necessity
 
 
 def test_a_necessity_given_by_the_dms_is_kept():

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from tests.factories import VehicleFactory
-from vehicles.validators import validate_cn_plate, validate_vin
+from vehicles.validators import normalize_plate, normalize_vin, validate_cn_plate, validate_vin
 
 GOOD_VIN = "LSVAB2180E2123456"
 
@@ -49,6 +49,22 @@ def test_a_vin_with_forbidden_characters_names_them(vin, bad):
     assert exc.value.params["bad"] == bad
     with translation.override("en"):
         assert f"contains {bad}" in exc.value.messages[0]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [(" lsvab2180e2123456 ", GOOD_VIN), (GOOD_VIN, GOOD_VIN), (None, ""), ("", "")],
+)
+def test_a_vin_is_stored_trimmed_and_in_capitals(typed, stored):
+    assert normalize_vin(typed) == stored
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("粤b · d12345", "粤BD12345"), ("京A 12345", "京A12345"), (None, ""), ("", "")],
+)
+def test_a_plate_is_stored_without_blanks_or_the_dot_and_in_capitals(typed, stored):
+    assert normalize_plate(typed) == stored
 
 
 @pytest.mark.django_db

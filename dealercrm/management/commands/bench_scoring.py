@@ -10,7 +10,6 @@ with the bulk generator first when the database does not hold exactly ``--custom
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 from customers.bulk import copy_out_statement
 from customers.models import Customer
 from dealercrm.demo import seeding
+from dealercrm.months import MonthFormatError, parse_month, previous_month
 from segmentation.loaders import LOAD_CONNECTIONS, input_queries
 from segmentation.models import RunKind, ScoringRun
 
@@ -86,8 +86,11 @@ class Command(BaseCommand):
             orders = cursor.fetchone()[0]
 
         month = options["month"] or f"{timezone.localdate():%Y-%m}"
-        day = dt.date.fromisoformat(f"{month}-01")
-        previous = (day - dt.timedelta(days=1)).replace(day=1)
+        try:
+            day = parse_month(month)
+        except MonthFormatError as error:
+            raise CommandError(_("--month takes YYYY-MM, not “%s”.") % month) from error
+        previous = previous_month(day)
         if not ScoringRun.objects.current().filter(kind=RunKind.MONTHLY, month=previous).exists():
             self.stdout.write(_("Scoring %s first: the growth baseline…") % f"{previous:%Y-%m}")
             self._score_month(f"{previous:%Y-%m}")

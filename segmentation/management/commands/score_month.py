@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from dealercrm.months import MonthFormatError, add_months, month_start, parse_month
 from segmentation.models import RunKind, ScoringRun, Status
 from segmentation.services import (
     NoScoringWorkers,
@@ -20,8 +21,8 @@ from segmentation.services import (
 
 def _month(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(f"{value}-01")
-    except ValueError as error:
+        return parse_month(value)
+    except MonthFormatError as error:
         raise CommandError(_("--month takes YYYY-MM, not “%s”.") % value) from error
 
 
@@ -55,13 +56,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        month = options["month"] or timezone.localdate().replace(day=1)
+        month = options["month"] or month_start(timezone.localdate())
         if options["history"] < 1:
             raise CommandError(_("--history must be at least 1."))
         if options["shards"] < 1:
             raise CommandError(_("--shards must be at least 1."))
         kind = RunKind.WARNING if options["warning"] else RunKind.MONTHLY
-        months = [_months_before(month, n) for n in range(options["history"] - 1, -1, -1)]
+        months = [add_months(month, -n) for n in range(options["history"] - 1, -1, -1)]
         for each in months:
             if (
                 len(months) > 1
@@ -110,8 +111,3 @@ class _Progress:
             self.bar.update(1)
         self.started = True
         self.bar.set_description_str(f"{self.month:%Y-%m} {step}")
-
-
-def _months_before(month: dt.date, count: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 - count
-    return dt.date(index // 12, index % 12 + 1, 1)
