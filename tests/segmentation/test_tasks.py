@@ -23,6 +23,14 @@ def months_scored(monkeypatch):
     return scored
 
 
+@pytest.fixture(autouse=True)
+def follow_ups(monkeypatch):
+    """Run ids whose follow-up tasks (the win-back round) the scoring task enqueued."""
+    enqueued: list[int] = []
+    monkeypatch.setattr(tasks, "_follow_ups_enqueue", enqueued.append)
+    return enqueued
+
+
 @pytest.mark.parametrize(
     ("today", "month"),
     [(dt.date(2025, 3, 1), dt.date(2025, 2, 1)), (dt.date(2025, 1, 31), dt.date(2024, 12, 1))],
@@ -35,9 +43,10 @@ def test_without_a_month_the_task_scores_the_month_that_just_ended(
     assert months_scored == [month]
 
 
-def test_a_named_month_is_scored(months_scored):
-    tasks.score_month("2024-07")
+def test_a_named_month_is_scored(months_scored, follow_ups):
+    run_id = tasks.score_month("2024-07")
     assert months_scored == [dt.date(2024, 7, 1)]
+    assert follow_ups == [run_id]
 
 
 def test_a_month_not_written_yyyy_mm_is_refused(months_scored):
