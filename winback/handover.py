@@ -1,5 +1,5 @@
-"""A leaver's handover (R7.2): deactivate the user, spread their customers, open tasks and
-open leads over one or several successors, in bulk, and log what moved. Nothing stays
+"""A leaver's handover (R7.2): deactivate the user, spread their customers, open tasks, open
+leads and unresolved complaints over one or several successors, in bulk, and log what moved. Nothing stays
 assigned to an inactive user, so a departing advisor keeps no customer list."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contacts.models import Complaint
 from customers.models import Customer
 from winback.models import Lead, LeadStatus, Reassignment, Task, TaskStatus
 
@@ -88,6 +89,11 @@ def advisor_leave(
     )
     _assign(Lead.objects.all(), "owner_id", follow(leads))
     counts["open_leads"] = len(leads)
+    complaints = list(
+        Complaint.objects.unresolved().filter(handler=leaver).values_list("pk", "customer_id")
+    )
+    _assign(Complaint.objects.all(), "handler_id", follow(complaints), updated_at=at)
+    counts["open_complaints"] = len(complaints)
     record = Reassignment.objects.create(leaver=leaver, by=by, done_at=at, counts=counts)
     record.successors.set(successors)
     leaver.is_active = False

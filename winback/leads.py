@@ -90,7 +90,8 @@ def purchase_intent_record(
     intent.full_clean()
     intent.save()
     idle = necessity == PurchaseNecessity.NONE and purchase_window == PurchaseWindow.LATER
-    owner = customer.sales_advisor if customer.sales_advisor_id else by
+    advisor = customer.sales_advisor
+    owner = advisor if advisor is not None and advisor.is_active else by
     if not idle and owner is not None:
         lead_open(customer=customer, source=LeadSource.INTENT, owner=owner, intent=intent, at=at)
     return intent
@@ -203,6 +204,8 @@ def leads_dropped_alert(*, now: dt.datetime | None = None) -> int:
     if not dropped:
         return 0
     managers = managers_of(row["owner_id"] for row in dropped)
+    # Without any active manager nobody can be told: those leads are reported on a later day.
+    dropped = [row for row in dropped if managers[row["owner_id"]] is not None]
     today = timezone.localdate(now)
     Task.objects.bulk_create(
         [
@@ -220,7 +223,6 @@ def leads_dropped_alert(*, now: dt.datetime | None = None) -> int:
                 updated_at=now,
             )
             for row in dropped
-            if managers[row["owner_id"]] is not None
         ],
         ignore_conflicts=True,
     )

@@ -77,6 +77,9 @@ _CONTACT_DATA = ("has_mobile", "has_phone_alt", "has_wechat", "has_email", "has_
 #: channels they dislike (see :func:`channel_ranks`).
 PREFERRED_BELOW = 10
 DISLIKED_FROM = 100
+#: A channel an earlier step tried ranks after every untried allowed channel but still before
+#: a disliked one: a customer who hates calls is not called because WeChat was tried once.
+TRIED_PENALTY = 60
 #: A priority never drops to zero for a customer who is not drifting (loan ending, care).
 CHURN_FLOOR = 0.1
 
@@ -229,7 +232,7 @@ def channel_choose(
     so successive steps try different channels (R5.3)."""
     values = ranks.to_numpy().copy()
     for channel in avoid:
-        values[:, _COLUMN[channel]] += 1_000
+        values[:, _COLUMN[channel]] += TRIED_PENALTY
     usable = ~np.isnan(values).all(axis=1)
     best = np.where(usable, np.nanargmin(np.where(np.isnan(values), np.inf, values), axis=1), -1)
     chosen = np.array((*CHANNELS, None), dtype=object)[best]

@@ -19,7 +19,7 @@ from django.utils import timezone
 from contacts.models import ContactLog, ContactOutcome
 from customers.models import ChannelOptOut, ContactPreference, Customer
 from winback import planning
-from winback.models import CAPPED_KINDS, Task, TaskStatus
+from winback.models import Task, TaskStatus
 from winback.work_settings import WINDOW_START_HOURS, WorkSettings
 
 
@@ -97,12 +97,10 @@ def cap_free_day(
         .filter(contacted_at__lte=now)
         .values_list("contacted_at", flat=True)
     )
-    open_tasks = Task.objects.filter(
-        customer=customer, status=TaskStatus.OPEN, kind__in=CAPPED_KINDS
-    ).count()
+    open_tasks = Task.objects.filter(customer=customer, status=TaskStatus.OPEN).count()
     room = settings.contact_cap - open_tasks
     if room <= 0:
-        # Other outreach fills the cap: this contact waits a whole window.
+        # Open tasks fill the cap: this contact waits a whole window.
         return day + window
     candidate = day
     while True:

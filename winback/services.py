@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from contacts.models import ContactOutcome
 from contacts.services import contact_log_create
-from customers.models import ChannelOptOut
+from customers.models import Channel, ChannelOptOut
 from segmentation.models import RunKind, RunStatus, ScoringRun
 from winback import loaders, planning, scheduling
 from winback.alerts import complaint_escalations_create
@@ -100,12 +100,13 @@ def round_generate(*, run: ScoringRun, now: dt.datetime | None = None) -> Round:
     """Turn a successful scoring run into the round's targets and step-1 tasks, set-based.
 
     Idempotent: the round row is the lock (one per run), so a second call — a retried task, a
-    concurrent one, the command run twice — returns the existing round and creates nothing.
+    concurrent one, the command run twice, a rerun of the month — returns the existing round
+    and creates nothing.
     Everything is written in one transaction: a failure leaves no partial round.
     """
     if run.status != RunStatus.SUCCEEDED:
         raise RoundNotPossible(_("Run %(id)s did not succeed; nothing to plan.") % {"id": run.pk})
-    existing = Round.objects.filter(run=run).first()
+    existing = _round_of(run)
     if existing is not None:
         return existing
     settings = WinbackConfiguration.active_settings()
@@ -139,11 +140,20 @@ def round_generate(*, run: ScoringRun, now: dt.datetime | None = None) -> Round:
             round_.seconds = time.perf_counter() - started
             round_.save(update_fields=["report", "seconds"])
     except IntegrityError:
-        existing = Round.objects.filter(run=run).first()
+        existing = _round_of(run)
         if existing is None:
             raise
         return existing
     return round_
+
+
+def _round_of(run: ScoringRun) -> Round | None:
+    """The round already generated for the run, or — a month is planned once — for another
+    monthly run of the same month (a rerun of the month does not plan it again)."""
+    rounds = Round.objects.select_related("run")
+    if run.kind == RunKind.MONTHLY:
+        return rounds.filter(run__kind=RunKind.MONTHLY, run__month=run.month).first()
+    return rounds.filter(run=run).first()
 
 
 def _task_for_update(task: Task) -> Task:
@@ -189,6 +199,10 @@ def task_close(
     if churn_reason and churn_reason not in ChurnReason.values:
         raise ValidationError({"churn_reason": _("Choose a reason from the list.")})
     task = _task_for_update(task)
+    if opt_out and (channel or task.channel) not in Channel.values:
+        raise ValidationError(
+            {"opt_out": _("A talk in the store is no channel one can opt out of.")}
+        )
     at = at or timezone.now()
     log = contact_log_create(
         customer=task.customer,

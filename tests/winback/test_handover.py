@@ -10,9 +10,16 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
+from contacts.models import ComplaintStatus
 from customers.models import Customer
 from dealercrm.roles import Role
-from tests.factories import CustomerFactory, LeadFactory, TaskFactory, UserFactory
+from tests.factories import (
+    ComplaintFactory,
+    CustomerFactory,
+    LeadFactory,
+    TaskFactory,
+    UserFactory,
+)
 from winback.handover import advisor_leave
 from winback.models import Lead, LeadStatus, Reassignment, Task, TaskKind, TaskStatus
 
@@ -115,6 +122,7 @@ def test_the_handover_is_logged(advisor, manager, successors):
         "customers_as_service_owner": 0,
         "open_tasks": 0,
         "open_leads": 0,
+        "open_complaints": 0,
     }
 
 
@@ -174,3 +182,20 @@ def test_the_command_refuses_unknown_users_and_bad_successors(advisor, other_adv
         call_command("advisor_leave", advisor.username, "--to", advisor.username)
     advisor.refresh_from_db()
     assert advisor.is_active
+
+
+def test_unresolved_complaints_the_leaver_handled_follow_their_customers(
+    advisor, manager, successors
+):
+    mine = CustomerFactory(sales_advisor=advisor)
+    open_complaint = ComplaintFactory(customer=mine, handler=advisor)
+    closed = ComplaintFactory(
+        customer=mine, handler=advisor, status=ComplaintStatus.CLOSED, resolution="已处理"
+    )
+    record = advisor_leave(leaver=advisor, successors=successors, by=manager)
+    mine.refresh_from_db()
+    open_complaint.refresh_from_db()
+    closed.refresh_from_db()
+    assert open_complaint.handler == mine.sales_advisor
+    assert closed.handler == advisor  # history stays as it was
+    assert record.counts["open_complaints"] == 1

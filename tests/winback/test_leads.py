@@ -152,6 +152,13 @@ def test_a_customer_without_an_advisor_gets_the_lead_of_whoever_recorded_the_int
     assert Lead.objects.get(customer=customer).owner == marketing
 
 
+def test_an_intent_of_a_customer_whose_advisor_left_goes_to_whoever_recorded_it(marketing):
+    gone = UserFactory(is_active=False, role=Role.SALES_ADVISOR)
+    customer = CustomerFactory(sales_advisor=gone)
+    purchase_intent_record(customer=customer, by=marketing, **STRONG)
+    assert Lead.objects.get(customer=customer).owner == marketing
+
+
 def test_an_inactive_user_cannot_own_a_lead():
     gone = UserFactory(is_active=False, role=Role.SALES_ADVISOR)
     with pytest.raises(ValidationError):
@@ -245,3 +252,19 @@ def test_an_inactive_manager_on_the_reporting_line_is_passed_over(manager, advis
     )
     leads_dropped_alert()
     assert Task.objects.get(lead=lead, kind=TaskKind.LEAD_DROPPED).assignee == manager
+
+
+def test_a_dropped_lead_nobody_can_be_told_about_is_reported_once_a_manager_exists(advisor):
+    get_user_model().objects.filter(groups__name=Role.MANAGER).update(is_active=False)
+    now = timezone.now()
+    lead = LeadFactory(
+        customer=CustomerFactory(sales_advisor=advisor),
+        owner=advisor,
+        opened_at=now - dt.timedelta(days=DEFAULTS.lead_dropped_days + 1),
+    )
+    assert leads_dropped_alert(now=now) == 0
+    lead.refresh_from_db()
+    assert lead.alerted_at is None
+    boss = UserFactory(role=Role.MANAGER)
+    assert leads_dropped_alert(now=now) == 1
+    assert Task.objects.get(lead=lead, kind=TaskKind.LEAD_DROPPED).assignee == boss

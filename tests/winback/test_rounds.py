@@ -118,6 +118,19 @@ def test_generating_twice_creates_nothing_new(run, advisor, win_back_plan):
     assert len(tasks) == 4
 
 
+def test_a_rerun_of_the_month_does_not_plan_the_month_again(run, advisor, win_back_plan):
+    only_rule(plan=win_back_plan)
+    scored(run, 3, sales_advisor=advisor)
+    first = round_generate(run=run)
+    run.is_current = False
+    run.save(update_fields=["is_current"])
+    rerun = ScoringRunFactory(month=run.month, as_of=run.as_of)
+    for score in run.scores.all():
+        CustomerScoreFactory(run=rerun, customer=score.customer, **LOST)
+    assert round_generate(run=rerun).pk == first.pk
+    assert Task.objects.count() == 3
+
+
 def test_the_report_counts_created_control_and_skipped_by_cause(run, advisor, win_back_plan):
     rule = only_rule(plan=win_back_plan)
     fine = scored(run, 5, sales_advisor=advisor)

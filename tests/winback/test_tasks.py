@@ -119,6 +119,21 @@ def test_the_steps_try_different_channels_even_for_a_customer_with_preferences(a
     assert second.channel == "sms"
 
 
+def test_a_later_step_repeats_a_preferred_channel_rather_than_use_a_disliked_one(advisor):
+    # Prefers WeChat, hates phone calls, and has no other way to be reached: step 2 may not
+    # switch to the phone just because WeChat was tried.
+    plan = contact_plan(("wechat", 0, 10), ("phone", 3, 10))
+    first = _first_task(
+        advisor,
+        plan,
+        preferences={"preferred_channels": ["wechat"], "disliked_channels": ["phone", "sms"]},
+    )
+    assert first.channel == "wechat"
+    task_close(task=first, by=advisor, outcome=ContactOutcome.NO_ANSWER, at=_minutes_ago(5))
+    (second,) = _open_tasks(first.target)
+    assert second.channel == "wechat"
+
+
 def test_the_third_unanswered_contact_ends_the_plan_without_a_fourth(first_task, advisor):
     work_settings(contact_cap=5)
     task, channels = first_task, []
@@ -352,6 +367,21 @@ def test_an_opt_out_on_the_call_stops_that_channel(first_task, advisor):
     assert opt_out.opted_out_on == timezone.localdate(_minutes_ago(5))
     (step_two,) = _open_tasks(first_task.target)
     assert step_two.channel != first_task.channel
+
+
+def test_an_opt_out_needs_a_channel_not_a_talk_in_the_store(first_task, advisor):
+    with pytest.raises(ValidationError) as error:
+        task_close(
+            task=first_task,
+            by=advisor,
+            outcome=ContactOutcome.REFUSED,
+            channel="in_store",
+            opt_out=True,
+            at=_minutes_ago(5),
+        )
+    assert "opt_out" in error.value.message_dict
+    assert not ChannelOptOut.objects.exists()
+    assert Task.objects.get(pk=first_task.pk).status == TaskStatus.OPEN
 
 
 def test_closing_a_closed_task_is_refused(first_task, advisor):
