@@ -30,6 +30,16 @@ class CanReadModel(BasePermission):
         return user.has_perm(f"{meta.app_label}.view_{meta.model_name}")
 
 
+class CanCloseTask(BasePermission):
+    """The user may change follow-up tasks (which ones: ``Task.objects.visible_to``)."""
+
+    message = _("Your role may not close tasks.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm("winback.change_task"))
+
+
 class IsSyncClient(BasePermission):
     """The DMS client role (or a superuser) writes sync batches."""
 

@@ -34,6 +34,7 @@ from vehicles.models import (
     line_necessity,
 )
 from vehicles.validators import normalize_plate, normalize_vin
+from winback.alerts import service_lane_alerts_create
 
 
 def _ref(
@@ -81,6 +82,11 @@ def _derive_complaint(row: dict[str, Any], now: dt.datetime) -> None:
         row["opened_at"], row["promised_response_by"]
     )
     row["resolved_at"] = complaint_resolved_at(row["status"], row["resolved_at"], now)
+
+
+def _service_lane_alerts(order_ids: list[int]) -> None:
+    """A customer worth a word is in the workshop now: a task for their advisor (R5)."""
+    service_lane_alerts_create(order_ids=order_ids)
 
 
 # --- checks over the whole batch, each with one query ------------------------------------------
@@ -313,6 +319,7 @@ def build_resources() -> dict[str, RecordSpec]:
                     ),
                     derive=_derive_line,
                 ),
+                after_create=_service_lane_alerts,
                 description=_l("Service orders with their lines (R3.4)."),
             ),
             RecordSpec(

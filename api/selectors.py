@@ -34,6 +34,9 @@ from vehicles.selectors import (
     service_order_list,
     vehicle_list,
 )
+from winback.filters import TaskFilter
+from winback.models import Task
+from winback.selectors import task_list
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ READ_RESOURCES: dict[str, ReadResource] = {
         ReadResource("complaints", Complaint, complaint_list, ComplaintFilter),
         ReadResource("contact-logs", ContactLog, contact_log_list, ContactLogFilter),
         ReadResource("value-events", ValueEvent, value_event_list, ValueEventFilter),
+        ReadResource("tasks", Task, task_list, TaskFilter),
     )
 }
 

@@ -12,10 +12,32 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.records import MAX_BATCH_RECORDS, ChildSpec, FieldSpec, Kind, Lookup, RecordSpec
-from contacts.models import Complaint, ContactLog, SatisfactionSurvey
+from contacts.models import (
+    Complaint,
+    ContactChannel,
+    ContactLog,
+    ContactOutcome,
+    SatisfactionSurvey,
+)
 from customers.models import ContactPreference, Customer, ProfileObservation, ValueEvent
 from segmentation.models import CustomerScore, ScoringRun
-from vehicles.models import OdometerReading, Purchase, ServiceOrder, ServiceOrderLine, Vehicle
+from vehicles.models import (
+    Brand,
+    OdometerReading,
+    Purchase,
+    ServiceOrder,
+    ServiceOrderLine,
+    Vehicle,
+    VehicleModel,
+)
+from winback.models import (
+    ChurnReason,
+    DesireStrength,
+    Offer,
+    PurchaseNecessity,
+    PurchaseWindow,
+    Task,
+)
 
 _SYNCED = ("id", "source", "external_id", "created_at", "updated_at")
 
@@ -269,6 +291,91 @@ class ScoringRunSerializer(serializers.ModelSerializer):
         fields = ("id", "month", "as_of", "kind", "status", "finished_at", "counts")
 
 
+class TaskSerializer(serializers.ModelSerializer):
+    """A follow-up task (R5.1): why, for whom, who, when, how, how urgent, how it ended."""
+
+    customer_external_id = _external_id("customer.external_id")
+    run_month = serializers.DateField(source="run.month", read_only=True, allow_null=True)
+    offer_name = serializers.CharField(source="offer.name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Task
+        fields = (
+            "id",
+            "customer",
+            "customer_external_id",
+            "kind",
+            "assignee",
+            "channel",
+            "due_on",
+            "due_at",
+            "window",
+            "expires_on",
+            "priority",
+            "status",
+            "step",
+            "run_month",
+            "skip_reason",
+            "churn_reason",
+            "offer",
+            "offer_name",
+            "contact_log",
+            "lead",
+            "complaint",
+            "service_order",
+            "script",
+            "closed_at",
+            "closed_by",
+            "created_at",
+            "updated_at",
+        )
+
+
+class IntentInputSerializer(serializers.Serializer):
+    """A purchase intent learned on the contact (R5.7)."""
+
+    desire_strength = serializers.ChoiceField(choices=DesireStrength.choices)
+    necessity = serializers.ChoiceField(choices=PurchaseNecessity.choices)
+    purchase_window = serializers.ChoiceField(choices=PurchaseWindow.choices)
+    intended_price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    wanted_brand = serializers.PrimaryKeyRelatedField(
+        queryset=Brand.objects.all(), required=False, allow_null=True
+    )
+    wanted_model = serializers.PrimaryKeyRelatedField(
+        queryset=VehicleModel.objects.all(), required=False, allow_null=True
+    )
+    objections = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    talking_points = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class TaskOutcomeSerializer(serializers.Serializer):
+    """How a contact on a task went; closes the task through the same service as the staff
+    pages (``winback.services.task_close``)."""
+
+    outcome = serializers.ChoiceField(choices=ContactOutcome.choices)
+    channel = serializers.ChoiceField(
+        choices=ContactChannel.choices, required=False, help_text=_("Default: the suggested one.")
+    )
+    contacted_at = serializers.DateTimeField(
+        required=False, help_text=_("When the contact was made; default: now. Not in the future.")
+    )
+    feedback = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    churn_reason = serializers.ChoiceField(
+        choices=ChurnReason.choices, required=False, allow_blank=True
+    )
+    offer = serializers.PrimaryKeyRelatedField(
+        queryset=Offer.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    next_step = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    next_step_due = serializers.DateField(required=False, allow_null=True)
+    opt_out = serializers.BooleanField(
+        required=False, help_text=_("The customer asked not to be contacted on this channel.")
+    )
+    intent = IntentInputSerializer(required=False, allow_null=True)
+
+
 READ_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
     "customers": CustomerSerializer,
     "vehicles": VehicleSerializer,
@@ -279,6 +386,7 @@ READ_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
     "complaints": ComplaintSerializer,
     "contact-logs": ContactLogSerializer,
     "value-events": ValueEventSerializer,
+    "tasks": TaskSerializer,
 }
 
 

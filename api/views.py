@@ -13,6 +13,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -21,6 +22,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,7 +30,7 @@ from rest_framework.views import APIView
 from api import selectors, services
 from api.exceptions import Conflict, InvalidRecords, InvalidRequest
 from api.pagination import IdPagination, KeysetPagination
-from api.permissions import CanReadModel, IsSyncClient
+from api.permissions import CanCloseTask, CanReadModel, IsSyncClient
 from api.records import MAX_BATCH_RECORDS, RecordSpec
 from api.resources import build_resources
 from api.serializers import (
@@ -37,12 +39,16 @@ from api.serializers import (
     ErrorSerializer,
     ScoringRunSerializer,
     SyncResponseSerializer,
+    TaskOutcomeSerializer,
+    TaskSerializer,
     sync_record_serializer,
 )
 from api.throttling import ReadRateThrottle, SyncRateThrottle
 from segmentation.filters import ScoreFilter
 from segmentation.models import CustomerScore, ScoringRun
 from segmentation.selectors import score_list, scoring_run_list
+from winback.selectors import task_get
+from winback.services import task_close
 
 SYNC_RESOURCES: dict[str, RecordSpec] = build_resources()
 
@@ -100,13 +106,51 @@ class RecordViewSet(
         )
 
 
+class TaskViewSet(RecordViewSet):
+    """Follow-up tasks (R5.1): list, retrieve, and close one with its outcome."""
+
+    @extend_schema(
+        tags=["tasks"],
+        request=TaskOutcomeSerializer,
+        responses={
+            200: TaskSerializer,
+            **_ERRORS,
+            404: OpenApiResponse(ErrorSerializer, description=_l("No such task, or not yours.")),
+        },
+        description=_l(
+            "Close an open task with the contact that was made: logs the contact, stores the "
+            "churn reason and offer, moves the contact plan on (the next step after no answer; "
+            "never beyond the third), records a purchase intent (opening a lead). The same "
+            "service as the staff pages. A closed task answers 400."
+        ),
+    )
+    @action(detail=True, methods=["post"], permission_classes=[CanCloseTask])
+    def outcome(self, request: Request, pk: str) -> Response:
+        task = task_get(user=request.user, pk=int(pk))
+        form = TaskOutcomeSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = dict(form.validated_data)
+        intent = data.pop("intent", None)
+        closed = task_close(
+            task=task,
+            by=request.user,
+            at=data.pop("contacted_at", None),
+            intent=dict(intent) if intent else None,
+            **data,
+        )
+        return Response(TaskSerializer(closed).data)
+
+
+_VIEWSET_BASES: dict[str, type[RecordViewSet]] = {"tasks": TaskViewSet}
+
+
 def _record_viewset(name: str) -> type[RecordViewSet]:
     resource = selectors.READ_RESOURCES[name]
     serializer = READ_SERIALIZERS[name]
     tag = name
     view = type(
         f"{serializer.Meta.model.__name__}ViewSet",
-        (RecordViewSet,),
+        (_VIEWSET_BASES.get(name, RecordViewSet),),
         {
             "resource": resource,
             "serializer_class": serializer,
@@ -243,6 +287,7 @@ def _sync_view(spec: RecordSpec) -> type[SyncView]:
 SYNC_VIEWS = {name: _sync_view(spec) for name, spec in SYNC_RESOURCES.items()}
 
 
+@csrf_exempt
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """JSON 404 for any other path under /api/, instead of the HTML page."""
     return JsonResponse(

@@ -24,7 +24,9 @@ from customers.admin import (
     profile_observation_create_from,
 )
 from customers.models import Customer, ProfileObservation
+from vehicles.admin import ServiceOrderAdmin
 from vehicles.models import OdometerReading, Purchase, ServiceOrder, Vehicle
+from winback.alerts import service_lane_alerts_create
 
 admin.site.site_header = _("DealerCRM · service marketing")
 admin.site.site_title = _("DealerCRM")
@@ -268,3 +270,17 @@ class CustomerAdmin(admin.ModelAdmin):
                 ),
             ),
         )
+
+
+class ServiceOrderWithAlertsAdmin(ServiceOrderAdmin):
+    """The service-order admin; a new order entered here starts the same service-lane alert as
+    one synced from the DMS (the hook lives here, where every app may be imported)."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if not change:
+            service_lane_alerts_create(order_ids=[form.instance.pk])
+
+
+admin.site.unregister(ServiceOrder)
+admin.site.register(ServiceOrder, ServiceOrderWithAlertsAdmin)

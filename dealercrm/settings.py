@@ -226,6 +226,9 @@ SPECTACULAR_SETTINGS = {
         "ComplaintStatusEnum": "contacts.models.ComplaintStatus.choices",
         "LineCategoryEnum": "vehicles.models.LineCategory.choices",
         "ScoreStatusEnum": "segmentation.models.Status.choices",
+        "LineNecessityEnum": "vehicles.models.Necessity.choices",
+        "PurchaseNecessityEnum": "winback.models.PurchaseNecessity.choices",
+        "TaskChannelEnum": "customers.models.Channel.choices",
     },
 }
 

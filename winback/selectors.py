@@ -7,10 +7,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
+from customers.filters import filter_apply
 from winback.filters import TaskFilter
 from winback.models import Round, Task
 
@@ -23,10 +23,8 @@ VISIT_CHANNELS = ("visit_office", "visit_home")
 def task_list(*, user: Any, filters: Mapping) -> QuerySet[Task]:
     """Tasks of the customers ``user`` may see, filtered; raises ``ValidationError`` for bad
     filters."""
-    filterset = TaskFilter(filters, queryset=Task.objects.visible_to(user))
-    if not filterset.is_valid():
-        raise ValidationError(filterset.errors)
-    return filterset.qs.select_related("customer", "assignee", "run")
+    tasks = filter_apply(TaskFilter, filters, Task.objects.visible_to(user))
+    return tasks.select_related("customer", "run", "offer")
 
 
 def task_get(*, user: Any, pk: int) -> Task:

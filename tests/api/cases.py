@@ -209,4 +209,5 @@ READ_RESOURCES = [
     "complaints",
     "contact-logs",
     "value-events",
+    "tasks",
 ]

@@ -19,6 +19,7 @@ from tests.factories import (
     SatisfactionSurveyFactory,
     ServiceOrderFactory,
     ServiceOrderLineFactory,
+    TaskFactory,
     ValueEventFactory,
     VehicleFactory,
 )
@@ -47,6 +48,8 @@ def _make_one(resource: str) -> None:
         ContactLogFactory(customer=customer)
     elif resource == "value-events":
         ValueEventFactory(customer=customer)
+    elif resource == "tasks":
+        TaskFactory(customer=customer)
 
 
 def _make(resource: str, n: int) -> None:
