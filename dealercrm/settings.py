@@ -228,7 +228,6 @@ SPECTACULAR_SETTINGS = {
         "ScoreStatusEnum": "segmentation.models.Status.choices",
         "LineNecessityEnum": "vehicles.models.Necessity.choices",
         "PurchaseNecessityEnum": "winback.models.PurchaseNecessity.choices",
-        "TaskChannelEnum": "customers.models.Channel.choices",
     },
 }
 
