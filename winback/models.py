@@ -677,11 +677,12 @@ class Task(models.Model):
             )
         ]
         indexes = [
-            # The advisor's daily list: own open tasks due by today, most urgent first.
+            # The advisor's daily list: own open tasks, most urgent first, read in index order
+            # until the page is full (tasks not yet due are skipped on the way).
             models.Index(
-                fields=["assignee", "due_on"],
+                fields=["assignee", "-priority", "due_at", "id"],
                 condition=Q(status="open"),
-                name="task_open_assignee_due",
+                name="task_open_assignee_priority",
             ),
             models.Index(fields=["customer", "created_at"], name="task_customer_created"),
             models.Index(fields=["updated_at", "id"], name="task_upd"),

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
+from django.utils import timezone
 
 from customers.models import Customer
 from dealercrm.demo import generator, loaders
@@ -127,6 +128,22 @@ def demo_dealership_seed(
             cursor.execute("ANALYZE")
     report.seconds["total"] = time.perf_counter() - started
     return report
+
+
+def demo_dealership_ensure(*, customers: int, seed: int) -> bool:
+    """Make the database hold exactly ``customers`` demo customers, loading them with the bulk
+    generator (PostgreSQL) when it holds another number; returns whether it loaded."""
+    if Customer.objects.count() == customers:
+        return False
+    demo_data_delete()
+    demo_dealership_seed(
+        customers=customers,
+        seed=seed,
+        as_of=timezone.localdate(),
+        chunk_size=50_000,
+        bulk=True,
+    )
+    return True
 
 
 def demo_data_exists() -> bool:

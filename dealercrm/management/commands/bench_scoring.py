@@ -24,7 +24,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.bulk import copy_out_statement
-from customers.models import Customer
 from dealercrm.demo import seeding
 from dealercrm.months import MonthFormatError, parse_month, previous_month
 from segmentation.loaders import LOAD_CONNECTIONS, input_queries
@@ -71,16 +70,8 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             raise CommandError(_("bench_scoring needs PostgreSQL (set DATABASE_URL)."))
         customers = options["customers"]
-        if Customer.objects.count() != customers:
-            self.stdout.write(_("Loading %s customers with the bulk generator…") % f"{customers:,}")
-            seeding.demo_data_delete()
-            seeding.demo_dealership_seed(
-                customers=customers,
-                seed=options["seed"],
-                as_of=timezone.localdate(),
-                chunk_size=50_000,
-                bulk=True,
-            )
+        if seeding.demo_dealership_ensure(customers=customers, seed=options["seed"]):
+            self.stdout.write(_("Loaded %s customers with the bulk generator.") % f"{customers:,}")
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM vehicles_serviceorder")
             orders = cursor.fetchone()[0]
