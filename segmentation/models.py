@@ -131,6 +131,17 @@ class Status(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
+class ChurnIndicator(models.TextChoices):
+    """The churn indicators (R4.3), one sub-score each (``churn_<value>`` on a score)."""
+
+    OVERDUE = "overdue", _("Overdue versus own visit interval")
+    NOT_ALIVE = "not_alive", _("Probably no longer active")
+    FALLING_FREQUENCY = "falling_frequency", _("Falling visit frequency")
+    UNRESOLVED_COMPLAINTS = "unresolved_complaints", _("Unresolved complaint")
+    FALLING_SATISFACTION = "falling_satisfaction", _("Falling satisfaction")
+    NO_ENGAGEMENT = "no_engagement", _("No engagement in any value layer")
+
+
 class RfmSegment(models.TextChoices):
     CHAMPIONS = "champions", _("Champions")
     LOYAL = "loyal", _("Loyal")

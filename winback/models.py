@@ -30,8 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Complaint, ContactLog, ContactType
 from customers.models import Channel, Customer, TimeWindow, visible_customers_q
-from segmentation.models import RfmSegment, ScoringRun, Status
-from segmentation.scoring_settings import CHURN_INDICATORS
+from segmentation.models import ChurnIndicator, RfmSegment, ScoringRun, Status
 from vehicles.models import Brand, LineCategory, ServiceOrder, VehicleModel
 from winback.work_settings import SettingsError, WorkSettings
 
@@ -267,7 +266,7 @@ class GenerationRule(models.Model):
         _("churn indicator"),
         max_length=24,
         blank=True,
-        choices=[(name, name.replace("_", " ")) for name in CHURN_INDICATORS],
+        choices=ChurnIndicator.choices,
         help_text=_("With a minimum: only customers whose sub-score reaches it."),
     )
     indicator_min = models.FloatField(
