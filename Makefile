@@ -24,7 +24,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED) --if-empty
-	$(BIN)/python manage.py score_month --history 12
+	$(BIN)/python manage.py seed_demo_work --months 12 --seed $(DEMO_SEED) --if-empty
 	@echo "Serving the demo dealership on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -1,0 +1,105 @@
+"""The demo's year of follow-up work: rounds month by month, worked through the services,
+consistent with the scores and stamped in the past."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import F
+from django.utils import timezone
+
+from contacts.models import ContactLog
+from dealercrm.months import add_months, month_start
+from segmentation.models import RunKind, ScoringRun
+from winback.models import PlanStatus, Round, Target, TargetGroup, Task, TaskStatus
+from winback.selectors import task_list_daily
+
+pytestmark = pytest.mark.django_db
+
+MONTHS = 3
+
+
+def test_a_demo_year_of_work_is_planned_worked_measured_and_stamped_in_the_past():
+    """One seeding (it takes a while), checked for each thing the demo must show."""
+    call_command("seed_demo", customers=400, seed=3, stdout=StringIO(), chunk_size=200)
+    out = StringIO()
+    call_command("seed_demo_work", months=MONTHS, seed=3, stdout=out)
+    worked = out.getvalue()
+    _every_month_is_scored_and_planned_once_plus_todays_warning(worked)
+    _tasks_were_worked_through_the_services_and_stamped_when_they_happened()
+    _plans_moved_on_and_ended_as_the_calls_went()
+    _control_targets_were_never_contacted()
+    _outcomes_are_measured_once_their_month_has_passed()
+    _advisors_have_a_list_for_today()
+    _the_command_skips_when_rounds_exist()
+
+
+def _every_month_is_scored_and_planned_once_plus_todays_warning(worked: str) -> None:
+    today = timezone.localdate()
+    months = [add_months(month_start(today), -i) for i in range(MONTHS)]
+    monthly = ScoringRun.objects.current().filter(kind=RunKind.MONTHLY)
+    assert set(monthly.values_list("month", flat=True)) >= set(months)
+    rounds = Round.objects.select_related("run")
+    assert sorted(r.run.month for r in rounds if r.run.kind == RunKind.MONTHLY) == sorted(months)
+    assert rounds.filter(run__kind=RunKind.WARNING, run__as_of=today).count() == 1
+    assert f"{MONTHS + 1} " in worked
+
+
+def _tasks_were_worked_through_the_services_and_stamped_when_they_happened() -> None:
+    done = Task.objects.filter(status=TaskStatus.DONE)
+    assert done.count() > 50
+    assert not done.filter(contact_log=None).exists()
+    now = timezone.now()
+    logs = ContactLog.objects.filter(task__isnull=False)
+    assert not logs.filter(contacted_at__gt=now).exists()
+    assert not logs.exclude(created_at=F("contacted_at")).exists()
+    assert Task.objects.filter(status=TaskStatus.EXPIRED).exists()
+
+
+def _plans_moved_on_and_ended_as_the_calls_went() -> None:
+    statuses = set(Target.objects.values_list("plan_status", flat=True))
+    assert {PlanStatus.ANSWERED, PlanStatus.CONTROL} <= statuses
+    assert Task.objects.filter(step=2).exists()
+    assert Target.objects.exclude(churn_reason="").exists()
+
+
+def _control_targets_were_never_contacted() -> None:
+    control = Target.objects.filter(group=TargetGroup.CONTROL)
+    assert control.exists()
+    assert not Task.objects.filter(target__in=control).exists()
+    assert not control.exclude(first_contact_at=None).exists()
+
+
+def _outcomes_are_measured_once_their_month_has_passed() -> None:
+    today = timezone.localdate()
+    due = Target.objects.filter(anchor_on__lte=add_months(today, -1))
+    assert due.exists()
+    assert not due.filter(returned_1m=None).exists()
+    assert (
+        not Target.objects.filter(anchor_on__gt=add_months(today, -1))
+        .exclude(returned_1m=None)
+        .exists()
+    )
+
+
+def _advisors_have_a_list_for_today() -> None:
+    lists = [
+        task_list_daily(user=task.assignee, today=timezone.localdate())
+        for task in Task.objects.open().select_related("assignee").distinct()[:5]
+    ]
+    assert any(lists)
+
+
+def _the_command_skips_when_rounds_exist() -> None:
+    out = StringIO()
+    call_command("seed_demo_work", months=1, if_empty=True, stdout=out)
+    assert "already" in out.getvalue()
+
+
+def test_the_command_needs_customers_and_a_month():
+    with pytest.raises(CommandError):
+        call_command("seed_demo_work", months=1)
+    with pytest.raises(CommandError):
+        call_command("seed_demo_work", months=0)
