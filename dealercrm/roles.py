@@ -93,7 +93,7 @@ ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "winback.purchaseintent": _ALL,
         "winback.lead": _ALL,
         "winback.reportingline": _ALL,
-        "winback.reassignment": _VIEW,
+        "winback.reassignment": ("view", "add"),
     },
     Role.SALES_ADVISOR: {
         "customers.customer": ("view", "change"),

@@ -12,17 +12,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from customers.admin import CustomerScopedAdminMixin
-from winback.handover import advisor_leave
+from winback.handover import advisor_leave, handover_check
 from winback.leads import lead_close, lead_open, purchase_intent_record
 from winback.models import (
     ContactPlan,
@@ -379,10 +376,54 @@ class ReportingLineAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user", "manager")
 
 
+class HandoverForm(forms.ModelForm):
+    """A leaver and their successors; saving it performs the handover (R7.2)."""
+
+    leaver = forms.ModelChoiceField(
+        label=_("leaver"), queryset=get_user_model().objects.filter(is_active=True)
+    )
+    successors = forms.ModelMultipleChoiceField(
+        label=_("successors"),
+        queryset=get_user_model().objects.filter(is_active=True),
+        help_text=_("The leaver's customers and open work are dealt evenly among them."),
+    )
+
+    class Meta:
+        model = Reassignment
+        fields = ("leaver", "successors")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("leaver") and data.get("successors") is not None:
+            handover_check(leaver=data["leaver"], successors=list(data["successors"]))
+        return data
+
+
 @admin.register(Reassignment)
-class ReassignmentAdmin(ReadOnlyAdmin):
+class ReassignmentAdmin(admin.ModelAdmin):
+    """A leaver's handover: adding one deactivates the leaver and deals their customers, open
+    tasks, leads and complaints over the successors; the log is read-only afterwards."""
+
     list_display = ("done_at", "leaver", "by", "moved")
     list_select_related = ("leaver", "by")
+    form = HandoverForm
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Reassignment, form: Any, change: bool) -> None:
+        record = advisor_leave(
+            leaver=form.cleaned_data["leaver"],
+            successors=list(form.cleaned_data["successors"]),
+            by=request.user,
+        )
+        obj.pk, obj.done_at, obj.counts = record.pk, record.done_at, record.counts
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The service recorded the successors already."""
 
     @admin.display(description=_("moved"))
     def moved(self, record: Reassignment) -> str:
@@ -393,71 +434,3 @@ class ReassignmentAdmin(ReadOnlyAdmin):
             "tasks": counts.get("open_tasks", 0),
             "leads": counts.get("open_leads", 0),
         }
-
-
-class HandoverForm(forms.Form):
-    successors = forms.ModelMultipleChoiceField(
-        label=_("successors"),
-        queryset=get_user_model().objects.filter(is_active=True),
-        help_text=_("The leaver's customers and open work are dealt evenly among them."),
-    )
-
-
-User = get_user_model()
-admin.site.unregister(User)
-
-
-@admin.register(User)
-class StaffUserAdmin(UserAdmin):
-    """The user admin with the leaver's handover (R7.2), for managers and superusers."""
-
-    actions = ("hand_over",)
-
-    @admin.action(
-        description=_("Deactivate and hand customers and work over"), permissions=("hand_over",)
-    )
-    def hand_over(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        leavers = list(queryset)
-        form = HandoverForm(request.POST if "apply" in request.POST else None)
-        form.fields["successors"].queryset = User.objects.filter(is_active=True).exclude(
-            pk__in=[u.pk for u in leavers]
-        )
-        if "apply" in request.POST and form.is_valid():
-            for leaver in leavers:
-                try:
-                    advisor_leave(
-                        leaver=leaver,
-                        successors=list(form.cleaned_data["successors"]),
-                        by=request.user,
-                    )
-                except ValidationError as error:
-                    self.message_user(request, " ".join(error.messages), messages.ERROR)
-                    return None
-            self.message_user(
-                request,
-                ngettext(
-                    "%(n)d user deactivated; their customers and work were handed over.",
-                    "%(n)d users deactivated; their customers and work were handed over.",
-                    len(leavers),
-                )
-                % {"n": len(leavers)},
-                messages.SUCCESS,
-            )
-            return None
-        return TemplateResponse(
-            request,
-            "admin/winback/hand_over.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Hand over customers and work"),
-                "leavers": leavers,
-                "form": form,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                "opts": self.model._meta,
-            },
-        )
-
-    def has_hand_over_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("winback.view_reassignment") and request.user.has_perm(
-            "auth.change_user"
-        )

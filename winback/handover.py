@@ -36,6 +36,17 @@ def _assign(queryset, field: str, dealt: dict[int, list[int]], **also: Any) -> N
             queryset.filter(pk__in=ids[start : start + _CHUNK]).update(**{field: user_id}, **also)
 
 
+def handover_check(*, leaver: Any, successors: Sequence[Any]) -> None:
+    """Raise ``ValidationError`` unless ``successors`` can take over from ``leaver``: at least
+    one, all active, the leaver not among them."""
+    if not successors:
+        raise ValidationError({"successors": _("Name at least one successor.")})
+    if any(s.pk == leaver.pk for s in successors):
+        raise ValidationError({"successors": _("The leaver cannot be their own successor.")})
+    if any(not s.is_active for s in successors):
+        raise ValidationError({"successors": _("Successors must be active users.")})
+
+
 @transaction.atomic
 def advisor_leave(
     *, leaver: Any, successors: Sequence[Any], by: Any, at: dt.datetime | None = None
@@ -50,12 +61,7 @@ def advisor_leave(
     """
     at = at or timezone.now()
     successors = list(dict.fromkeys(successors))
-    if not successors:
-        raise ValidationError({"successors": _("Name at least one successor.")})
-    if any(s.pk == leaver.pk for s in successors):
-        raise ValidationError({"successors": _("The leaver cannot be their own successor.")})
-    if any(not s.is_active for s in successors):
-        raise ValidationError({"successors": _("Successors must be active users.")})
+    handover_check(leaver=leaver, successors=successors)
     get_user_model().objects.filter(pk=leaver.pk).update(is_active=False)
     counts: dict[str, int] = {}
     heir: dict[str, dict[int, int]] = {}

@@ -158,7 +158,7 @@ class Command(BaseCommand):
         any_id = Task.objects.values_list("id", flat=True).first()
         times, lookups = [], []
         listed = 0
-        for _ in range(repeat):
+        for _attempt in range(repeat):
             started = time.perf_counter()
             listed = len(task_list_daily(user=advisor, today=today))
             times.append(time.perf_counter() - started)
