@@ -31,8 +31,9 @@ def _test_database_url() -> str:
 
 
 @contextmanager
-def celery_worker() -> Iterator[str]:
-    """Start ``celery worker`` on a queue of its own; yields the queue name."""
+def celery_worker(also: tuple[str, ...] = ()) -> Iterator[str]:
+    """Start ``celery worker`` on a queue of its own (and the ``also`` queues, e.g. the default
+    queue that follow-up tasks go to); yields the queue name."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
     worker = subprocess.Popen(
         [
@@ -45,7 +46,7 @@ def celery_worker() -> Iterator[str]:
             "--pool",
             "solo",
             "--queues",
-            queue,
+            ",".join((queue, *also)),
             "--loglevel",
             "WARNING",
             "--without-heartbeat",

@@ -5,6 +5,7 @@ idempotent."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from io import StringIO
 
 import pytest
@@ -14,6 +15,7 @@ from django.core.management import call_command
 from dealercrm.celery import app as celery_app
 from segmentation.models import RunStatus, ScoringRun
 from segmentation.tasks import score_month
+from tests.celery_worker import celery_worker, needs_real_worker
 from tests.factories import ScoringRunFactory
 from winback.models import Round, Target, Task
 from winback.tasks import daily_task, round_generate_task
@@ -89,3 +91,18 @@ def test_the_daily_task_reports_what_it_did(eager):
         "leads_dropped": 0,
         "outcomes_measured": 0,
     }
+
+
+@pytest.mark.django_db(transaction=True)
+@needs_real_worker
+def test_a_real_worker_scores_the_month_and_then_plans_its_round():
+    call_command("seed_demo", customers=120, seed=4, as_of=AS_OF, stdout=StringIO())
+    # The round task goes to the default queue once the scoring task's run is committed.
+    with celery_worker(also=(celery_app.conf.task_default_queue,)) as queue:
+        run_id = score_month.apply_async(args=["2026-06"], queue=queue).get(timeout=120)
+        deadline = time.monotonic() + 60
+        while not Round.objects.filter(run_id=run_id).exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+    round_ = Round.objects.get(run_id=run_id)
+    assert round_.report["candidates"] > 0
+    assert Task.objects.filter(run_id=run_id).count() == round_.report["created"]
