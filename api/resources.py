@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from api.records import ChildSpec, Lookup, RecordSpec, RefSpec, field_specs
 from contacts.models import (
@@ -198,7 +198,7 @@ def build_resources() -> dict[str, RecordSpec]:
                     required=("name",),
                 ),
                 normalise=_normalise_customer,
-                description=_l("Customers (R1.1, R1.3)."),
+                description=gettext_lazy("Customers (R1.1, R1.3)."),
             ),
             RecordSpec(
                 "contact-preferences",
@@ -216,7 +216,7 @@ def build_resources() -> dict[str, RecordSpec]:
                 ),
                 refs=[_ref(ContactPreference, "customer", required=True)],
                 batch_checks=[_check_one_preference_per_customer],
-                description=_l("Contact preferences, one per customer (R1.4)."),
+                description=gettext_lazy("Contact preferences, one per customer (R1.4)."),
             ),
             RecordSpec(
                 "profile-observations",
@@ -228,7 +228,7 @@ def build_resources() -> dict[str, RecordSpec]:
                 ),
                 refs=[_ref(ProfileObservation, "customer", required=True)],
                 defaults={"observation_source": "dms"},
-                description=_l("Dated observations of a customer's situation (R1.2)."),
+                description=gettext_lazy("Dated observations of a customer's situation (R1.2)."),
             ),
             RecordSpec(
                 "vehicles",
@@ -248,7 +248,7 @@ def build_resources() -> dict[str, RecordSpec]:
                 ],
                 normalise=_normalise_vehicle,
                 batch_checks=[_check_vin_unique],
-                description=_l("Vehicles by VIN, with their catalogue model (R2.1)."),
+                description=gettext_lazy("Vehicles by VIN, with their catalogue model (R2.1)."),
             ),
             RecordSpec(
                 "purchases",
@@ -276,7 +276,9 @@ def build_resources() -> dict[str, RecordSpec]:
                     _ref(Purchase, "trade_in_vehicle", vin_alternative=True),
                 ],
                 derive=_derive_purchase,
-                description=_l("Vehicle purchases with price paid and financing (R2.1-2.2)."),
+                description=gettext_lazy(
+                    "Vehicle purchases with price paid and financing (R2.1-2.2)."
+                ),
             ),
             RecordSpec(
                 "odometer-readings",
@@ -293,7 +295,7 @@ def build_resources() -> dict[str, RecordSpec]:
                 defaults={"reading_source": "dms"},
                 run_model_clean=False,  # its clean() queries; _check_odometer_monotone instead
                 batch_checks=[_check_odometer_monotone],
-                description=_l("Odometer readings (R2.3)."),
+                description=gettext_lazy("Odometer readings (R2.3)."),
             ),
             RecordSpec(
                 "service-orders",
@@ -320,7 +322,7 @@ def build_resources() -> dict[str, RecordSpec]:
                     derive=_derive_line,
                 ),
                 after_create=_service_lane_alerts,
-                description=_l("Service orders with their lines (R3.4)."),
+                description=gettext_lazy("Service orders with their lines (R3.4)."),
             ),
             RecordSpec(
                 "surveys",
@@ -344,7 +346,7 @@ def build_resources() -> dict[str, RecordSpec]:
                     _ref(SatisfactionSurvey, "customer", required=True),
                     _ref(SatisfactionSurvey, "service_order"),
                 ],
-                description=_l("Satisfaction surveys (R3.2)."),
+                description=gettext_lazy("Satisfaction surveys (R3.2)."),
             ),
             RecordSpec(
                 "complaints",
@@ -369,7 +371,7 @@ def build_resources() -> dict[str, RecordSpec]:
                     _ref(Complaint, "service_order"),
                 ],
                 derive=_derive_complaint,
-                description=_l("Complaints (R3.3)."),
+                description=gettext_lazy("Complaints (R3.3)."),
             ),
             RecordSpec(
                 "contact-logs",
@@ -388,7 +390,7 @@ def build_resources() -> dict[str, RecordSpec]:
                     required=("contacted_at", "channel", "contact_type"),
                 ),
                 refs=[_ref(ContactLog, "customer", required=True)],
-                description=_l("Contact log entries (R3.1)."),
+                description=gettext_lazy("Contact log entries (R3.1)."),
             ),
             RecordSpec(
                 "value-events",
@@ -402,7 +404,7 @@ def build_resources() -> dict[str, RecordSpec]:
                     _ref(ValueEvent, "customer", required=True),
                     _ref(ValueEvent, "referred_customer"),
                 ],
-                description=_l("Non-spending value-layer events (R3.5)."),
+                description=gettext_lazy("Non-spending value-layer events (R3.5)."),
             ),
         )
     }

@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
@@ -53,10 +53,14 @@ from winback.services import task_close
 SYNC_RESOURCES: dict[str, RecordSpec] = build_resources()
 
 _ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description=_l("Invalid request (code says why).")),
-    401: OpenApiResponse(ErrorSerializer, description=_l("No or invalid credentials.")),
-    403: OpenApiResponse(ErrorSerializer, description=_l("The role may not do this.")),
-    429: OpenApiResponse(ErrorSerializer, description=_l("Too many requests; see Retry-After.")),
+    400: OpenApiResponse(
+        ErrorSerializer, description=gettext_lazy("Invalid request (code says why).")
+    ),
+    401: OpenApiResponse(ErrorSerializer, description=gettext_lazy("No or invalid credentials.")),
+    403: OpenApiResponse(ErrorSerializer, description=gettext_lazy("The role may not do this.")),
+    429: OpenApiResponse(
+        ErrorSerializer, description=gettext_lazy("Too many requests; see Retry-After.")
+    ),
 }
 
 
@@ -115,9 +119,11 @@ class TaskViewSet(RecordViewSet):
         responses={
             200: TaskSerializer,
             **_ERRORS,
-            404: OpenApiResponse(ErrorSerializer, description=_l("No such task, or not yours.")),
+            404: OpenApiResponse(
+                ErrorSerializer, description=gettext_lazy("No such task, or not yours.")
+            ),
         },
-        description=_l(
+        description=gettext_lazy(
             "Close an open task with the contact that was made: logs the contact, stores the "
             "churn reason and offer, moves the contact plan on (the next step after no answer; "
             "never beyond the third), records a purchase intent (opening a lead). The same "
@@ -158,7 +164,9 @@ def _record_viewset(name: str) -> type[RecordViewSet]:
             "__doc__": f"Read {name}.",
         },
     )
-    not_found = OpenApiResponse(ErrorSerializer, description=_l("No such record, or not yours."))
+    not_found = OpenApiResponse(
+        ErrorSerializer, description=gettext_lazy("No such record, or not yours.")
+    )
     return extend_schema_view(
         list=extend_schema(tags=[tag], responses={200: serializer, **_ERRORS}),
         retrieve=extend_schema(tags=[tag], responses={200: serializer, **_ERRORS, 404: not_found}),
@@ -174,7 +182,7 @@ RECORD_VIEWSETS = {name: _record_viewset(name) for name in selectors.READ_RESOUR
         OpenApiParameter(
             "month",
             str,
-            description=_l("Month scored, YYYY-MM; default: the latest scored month."),
+            description=gettext_lazy("Month scored, YYYY-MM; default: the latest scored month."),
             pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
         )
     ],
@@ -260,10 +268,10 @@ def _sync_view(spec: RecordSpec) -> type[SyncView]:
             tags=["sync"],
             operation_id=f"sync_{spec.name.replace('-', '_')}",
             summary=format_lazy(
-                _l("Upsert {resource} by (source, external_id)"), resource=spec.name
+                gettext_lazy("Upsert {resource} by (source, external_id)"), resource=spec.name
             ),
             description=format_lazy(
-                _l(
+                gettext_lazy(
                     "{what} Up to {n} records. Each record is created, updated, left unchanged "
                     "or rejected with field messages; valid records are written even when "
                     "others fail. Replaying a batch changes nothing."
@@ -276,9 +284,9 @@ def _sync_view(spec: RecordSpec) -> type[SyncView]:
                 200: SyncResponseSerializer,
                 **_ERRORS,
                 409: OpenApiResponse(
-                    ErrorSerializer, description=_l("Lost repeated races; retry.")
+                    ErrorSerializer, description=gettext_lazy("Lost repeated races; retry.")
                 ),
-                413: OpenApiResponse(ErrorSerializer, description=_l("Body too large.")),
+                413: OpenApiResponse(ErrorSerializer, description=gettext_lazy("Body too large.")),
             },
         )
     )(view)

@@ -25,17 +25,61 @@ def _default_settings() -> dict[str, Any]:
     return ScoringSettings().to_dict()
 
 
-class ScoringConfiguration(models.Model):
-    """The scoring settings in force; the active row is used by the next run."""
+class ActiveConfiguration(models.Model):
+    """Abstract base of a settings row managers edit in the admin: one row is active and is
+    used by the next run, which keeps a copy. ``settings_class`` is the pure settings object
+    (``from_dict`` checks every value; missing keys take their defaults)."""
+
+    settings_class: Any
 
     name = models.CharField(_("name"), max_length=64, default="default")
     is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if not isinstance(self.settings, dict):
+            raise ValidationError({"settings": _("Give the settings as a JSON object.")})
+        try:
+            self.settings_class.from_dict(self.settings)
+        except SettingsError as error:
+            if error.value is None:
+                message = _("Unknown settings: %(names)s.") % {"names": ", ".join(error.names)}
+            else:
+                message = _("The setting “%(name)s” is out of range: %(value)s.") % {
+                    "name": error.names[0],
+                    "value": error.value,
+                }
+            raise ValidationError({"settings": message}) from error
+        except (ValueError, TypeError) as error:
+            raise ValidationError(
+                {
+                    "settings": _("A setting has a value of the wrong type: %(error)s")
+                    % {"error": error}
+                }
+            ) from error
+
+    @classmethod
+    def active_settings(cls) -> Any:
+        """The settings of the active configuration, or the defaults without one."""
+        row = cls.objects.filter(is_active=True).first()
+        return cls.settings_class.from_dict(row.settings) if row else cls.settings_class()
+
+
+class ScoringConfiguration(ActiveConfiguration):
+    """The scoring settings in force; the active row is used by the next run."""
+
+    settings_class = ScoringSettings
     settings = models.JSONField(
         _("settings"),
         default=_default_settings,
         help_text=_("Thresholds and weights; keys missing here take their defaults."),
     )
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("scoring configuration")
@@ -45,21 +89,6 @@ class ScoringConfiguration(models.Model):
                 fields=["is_active"], condition=Q(is_active=True), name="one_active_scoring_config"
             )
         ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def clean(self) -> None:
-        try:
-            ScoringSettings.from_dict(self.settings or {})
-        except (SettingsError, TypeError) as error:
-            raise ValidationError({"settings": str(error)}) from error
-
-    @classmethod
-    def active_settings(cls) -> ScoringSettings:
-        """The settings of the active configuration, or the defaults without one."""
-        row = cls.objects.filter(is_active=True).first()
-        return ScoringSettings.from_dict(row.settings) if row else ScoringSettings()
 
 
 class RunKind(models.TextChoices):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 #: Churn indicators in display order; each gets a weight in :attr:`ScoringSettings.churn_weights`.
 CHURN_INDICATORS = (
@@ -33,11 +33,64 @@ DEFAULT_LAYER_WEIGHTS = {
 
 
 class SettingsError(ValueError):
-    """A setting is out of its range; the message names the setting."""
+    """A setting is out of its range, or unknown; names the settings (``names``) and, for a
+    value out of range, the value, so a caller can word it for people."""
+
+    def __init__(self, message: str, *, names: list[str], value: Any = None) -> None:
+        super().__init__(message)
+        self.names = names
+        self.value = value
+
+
+class StoredSettings:
+    """Base of a frozen dataclass of settings stored as JSON with what they configured: range
+    checks on creation, :meth:`to_dict` and :meth:`from_dict` (unknown keys are an error,
+    missing keys take their defaults)."""
+
+    #: What the error messages call these settings.
+    label: ClassVar[str] = "stored"
+    #: Fields held as tuples and stored as JSON lists.
+    tuple_fields: ClassVar[tuple[str, ...]] = ()
+
+    def range_checks(self) -> list[tuple[str, bool]]:
+        """(setting, whether its value is in range) for every checked setting."""
+        return []
+
+    def __post_init__(self) -> None:
+        for name, ok in self.range_checks():
+            if not ok:
+                value = getattr(self, name)
+                raise SettingsError(
+                    f"{self.label} setting {name!r} is out of range: {value!r}",
+                    names=[name],
+                    value=value,
+                )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe copy, stored with every run."""
+        data = dataclasses.asdict(self)  # type: ignore[call-overload]
+        for name in self.tuple_fields:
+            data[name] = list(data[name])
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Any:
+        """Build from a stored dict; unknown keys are an error, missing keys take defaults."""
+        known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        unknown = set(data) - known
+        if unknown:
+            raise SettingsError(
+                f"unknown {cls.label} settings: {sorted(unknown)}", names=sorted(unknown)
+            )
+        values = dict(data)
+        for name in cls.tuple_fields:
+            if name in values:
+                values[name] = tuple(values[name])
+        return cls(**values)
 
 
 @dataclass(frozen=True)
-class ScoringSettings:
+class ScoringSettings(StoredSettings):
     """Thresholds and weights with their defaults (see DESIGN.md, "Scoring definitions")."""
 
     # RFM (R4.1): windows and segment rules work on 1-5 quintile scores.
@@ -83,8 +136,11 @@ class ScoringSettings:
     value_layer_bonus: float = 0.5
     value_tiers: int = 5
 
-    def __post_init__(self) -> None:
-        checks = [
+    label: ClassVar[str] = "scoring"
+    tuple_fields: ClassVar[tuple[str, ...]] = ("age_tier_years",)
+
+    def range_checks(self) -> list[tuple[str, bool]]:
+        return [
             ("rfm_window_months", 1 <= self.rfm_window_months <= 120),
             ("age_tier_years", list(self.age_tier_years) == sorted(set(self.age_tier_years))),
             (
@@ -106,26 +162,3 @@ class ScoringSettings:
             ("value_tiers", 1 <= self.value_tiers <= 5),
             ("complaints_for_full_score", self.complaints_for_full_score >= 1),
         ]
-        for name, ok in checks:
-            if not ok:
-                raise SettingsError(
-                    f"scoring setting {name!r} is out of range: {getattr(self, name)!r}"
-                )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe copy, stored with every run."""
-        data = dataclasses.asdict(self)
-        data["age_tier_years"] = list(self.age_tier_years)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ScoringSettings:
-        """Build from a stored dict; unknown keys are an error, missing keys take defaults."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise SettingsError(f"unknown scoring settings: {sorted(unknown)}")
-        values = dict(data)
-        if "age_tier_years" in values:
-            values["age_tier_years"] = tuple(values["age_tier_years"])
-        return cls(**values)

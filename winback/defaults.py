@@ -174,7 +174,7 @@ def _offers() -> list[dict[str, Any]]:
         {
             "name": _("Care package: detailing and accessories"),
             "kind": "care_package",
-            "description": _("Four washes and one full detailing a year, 10 % off accessories."),
+            "description": _("Four washes and one full detailing a year, a tenth off accessories."),
             "price": Decimal("1580"),
             "visits_included": 4,
             "categories": ["detailing", "accessories"],

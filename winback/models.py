@@ -27,12 +27,19 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contacts.models import Complaint, ContactLog, ContactType
 from customers.models import Channel, Customer, TimeWindow, visible_customers_q
-from segmentation.models import ChurnIndicator, RfmSegment, ScoringRun, Status
+from segmentation.models import (
+    ActiveConfiguration,
+    ChurnIndicator,
+    RfmSegment,
+    ScoringRun,
+    Status,
+)
 from vehicles.models import Brand, LineCategory, ServiceOrder, VehicleModel
-from winback.work_settings import SettingsError, WorkSettings
+from winback.work_settings import WorkSettings
 
 _money = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(0)]}
 
@@ -331,18 +338,16 @@ def _default_work_settings() -> dict[str, Any]:
     return WorkSettings().to_dict()
 
 
-class WinbackConfiguration(models.Model):
+class WinbackConfiguration(ActiveConfiguration):
     """The limits and cadences in force (never spam, control share, leads); the active row is
     used by the next round, which keeps a copy."""
 
-    name = models.CharField(_("name"), max_length=64, default="default")
-    is_active = models.BooleanField(_("active"), default=True)
+    settings_class = WorkSettings
     settings = models.JSONField(
         _("settings"),
         default=_default_work_settings,
         help_text=_("Keys missing here take their defaults."),
     )
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("win-back configuration")
@@ -352,21 +357,6 @@ class WinbackConfiguration(models.Model):
                 fields=["is_active"], condition=Q(is_active=True), name="one_active_winback_config"
             )
         ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def clean(self) -> None:
-        try:
-            WorkSettings.from_dict(self.settings or {})
-        except (SettingsError, TypeError) as error:
-            raise ValidationError({"settings": str(error)}) from error
-
-    @classmethod
-    def active_settings(cls) -> WorkSettings:
-        """The settings of the active configuration, or the defaults without one."""
-        row = cls.objects.filter(is_active=True).first()
-        return WorkSettings.from_dict(row.settings) if row else WorkSettings()
 
 
 class OfferKind(models.TextChoices):
@@ -493,7 +483,7 @@ class Target(models.Model):
     plan = models.ForeignKey(
         ContactPlan, verbose_name=_("plan"), on_delete=models.SET_NULL, null=True, blank=True
     )
-    plan_status = models.CharField(_("plan"), max_length=12, choices=PlanStatus.choices)
+    plan_status = models.CharField(_("plan status"), max_length=12, choices=PlanStatus.choices)
     priority = models.FloatField(_("priority"))
     # The score that caused it.
     score_status = models.CharField(_("churn status"), max_length=8, choices=Status.choices)
@@ -742,7 +732,11 @@ class PurchaseIntent(models.Model):
     desire_strength = models.PositiveSmallIntegerField(
         _("desire strength"), choices=DesireStrength.choices
     )
-    necessity = models.CharField(_("necessity"), max_length=8, choices=PurchaseNecessity.choices)
+    necessity = models.CharField(
+        pgettext_lazy("purchase intent", "necessity"),
+        max_length=8,
+        choices=PurchaseNecessity.choices,
+    )
     purchase_window = models.CharField(
         _("expected purchase"), max_length=8, choices=PurchaseWindow.choices
     )
@@ -786,7 +780,7 @@ class LeadSource(models.TextChoices):
 class LeadStatus(models.TextChoices):
     OPEN = "open", _("Open")
     WON = "won", _("Bought")
-    LOST = "lost", _("Lost")
+    LOST = "lost", pgettext_lazy("lead", "Lost")
 
 
 class Lead(models.Model):
@@ -811,7 +805,7 @@ class Lead(models.Model):
         on_delete=models.PROTECT,
         related_name="leads",
     )
-    opened_at = models.DateTimeField(_("opened at"))
+    opened_at = models.DateTimeField(pgettext_lazy("lead", "opened at"))
     status = models.CharField(
         _("status"), max_length=8, choices=LeadStatus.choices, default=LeadStatus.OPEN
     )

@@ -166,7 +166,7 @@ def _task_for_update(task: Task) -> Task:
     )
     if task.status != TaskStatus.OPEN:
         raise ValidationError(
-            _("This task is already %(status)s.") % {"status": task.get_status_display()}
+            _("This task is closed already (%(status)s).") % {"status": task.get_status_display()}
         )
     return task
 

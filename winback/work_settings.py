@@ -7,9 +7,10 @@ Pure Python (no Django): the planner takes a :class:`WorkSettings`; the
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import ClassVar
+
+from segmentation.scoring_settings import StoredSettings
 
 #: Channels tried, in this order, after the customer's own preferences and past answers.
 DEFAULT_FALLBACK_CHANNELS = ("phone", "wechat", "sms")
@@ -23,16 +24,8 @@ WINDOW_START_HOURS = {
 }
 
 
-#: Settings held as tuples and stored as JSON lists.
-_TUPLE_FIELDS = ("fallback_channels", "lead_follow_up_days", "service_lane_cells")
-
-
-class SettingsError(ValueError):
-    """A setting is out of its range; the message names the setting."""
-
-
 @dataclass(frozen=True)
-class WorkSettings:
+class WorkSettings(StoredSettings):
     """Never-spam limits, the control group, capacity and the lead cadence, with defaults."""
 
     # Never spam (R5.2): at most this many contacts per customer in a rolling window, counting
@@ -54,8 +47,15 @@ class WorkSettings:
     service_lane_loan_days: int = 90
     service_lane_cells: tuple[str, ...] = ("6+", "7+")
 
-    def __post_init__(self) -> None:
-        checks = [
+    label: ClassVar[str] = "win-back"
+    tuple_fields: ClassVar[tuple[str, ...]] = (
+        "fallback_channels",
+        "lead_follow_up_days",
+        "service_lane_cells",
+    )
+
+    def range_checks(self) -> list[tuple[str, bool]]:
+        return [
             ("contact_cap", 1 <= self.contact_cap <= 31),
             ("contact_cap_days", 1 <= self.contact_cap_days <= 365),
             ("control_share", 0 <= self.control_share < 1),
@@ -73,28 +73,3 @@ class WorkSettings:
             ("lead_dropped_days", self.lead_dropped_days >= 1),
             ("service_lane_loan_days", self.service_lane_loan_days >= 0),
         ]
-        for name, ok in checks:
-            if not ok:
-                raise SettingsError(
-                    f"win-back setting {name!r} is out of range: {getattr(self, name)!r}"
-                )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe copy, stored with every round."""
-        data = dataclasses.asdict(self)
-        for name in _TUPLE_FIELDS:
-            data[name] = list(data[name])
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> WorkSettings:
-        """Build from a stored dict; unknown keys are an error, missing keys take defaults."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise SettingsError(f"unknown win-back settings: {sorted(unknown)}")
-        values = dict(data)
-        for name in _TUPLE_FIELDS:
-            if name in values:
-                values[name] = tuple(values[name])
-        return cls(**values)
