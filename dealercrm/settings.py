@@ -180,6 +180,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Tasks enqueued (on commit, with the run id) after every successful scoring run: the apps
 # above segmentation hook in here, so segmentation imports none of them.
 SCORING_RUN_FOLLOW_UPS = ["winback.tasks.round_generate_task"]
+# A service order for a customer worth a word (at risk, lost, 6+/7+, loan ending) puts a task
+# on their advisor at once; a dealership without that workflow turns it off.
+SERVICE_LANE_ALERTS = env.bool("SERVICE_LANE_ALERTS", default=True)
 
 # The DMS sync API (api/, R8.1): token auth for DMS clients, session auth for browser users.
 REST_FRAMEWORK = {

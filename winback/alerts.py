@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -27,8 +28,8 @@ def service_lane_alerts_create(*, order_ids: Sequence[int], now: dt.datetime | N
     the customer is at risk or lost, sits in a 6+/7+ nine cell, or has a loan ending within the
     configured days: "the customer is in the workshop now". One SELECT and one INSERT whatever
     the number of orders; orders opened before yesterday (history being synced) are ignored.
-    Returns how many tasks were created."""
-    if not order_ids:
+    Returns how many tasks were created (none when ``SERVICE_LANE_ALERTS`` is off)."""
+    if not order_ids or not django_settings.SERVICE_LANE_ALERTS:
         return 0
     now = now or timezone.now()
     today = timezone.localdate(now)

@@ -185,3 +185,12 @@ def test_one_escalation_per_customer_and_none_twice_while_it_is_open(manager, ma
     assert complaint_escalations_create() == 2
     assert complaint_escalations_create() == 2
     assert Task.objects.filter(customer=customer, kind=TaskKind.COMPLAINT_ESCALATION).count() == 1
+
+
+def test_a_dealership_can_turn_service_lane_alerts_off(settings, advisor, run, today):
+    order = _in_workshop(advisor, run, LOST, opened_on=today)
+    settings.SERVICE_LANE_ALERTS = False
+    assert service_lane_alerts_create(order_ids=[order.pk]) == 0
+    assert not Task.objects.exists()
+    settings.SERVICE_LANE_ALERTS = True
+    assert service_lane_alerts_create(order_ids=[order.pk]) == 1
