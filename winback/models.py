@@ -59,9 +59,10 @@ class TaskKind(models.TextChoices):
     CARE = "care", _("Purchase anniversary care")
 
 
-#: Kinds of outreach the contact cap limits; the others answer an event (the customer is in
-#: the workshop, a complaint is late, a lead is waiting) and are never held back by it.
-CAPPED_KINDS = (
+#: Kinds of outreach that rules plan from the scores; the other kinds answer an event (the
+#: customer is in the workshop, a complaint is late, a lead is waiting) and their services
+#: create them.
+PLANNED_KINDS = (
     TaskKind.CHURN_WARNING,
     TaskKind.WIN_BACK,
     TaskKind.REPLACEMENT,
@@ -328,7 +329,7 @@ class GenerationRule(models.Model):
             raise ValidationError(
                 {"indicator_min": _("Name an indicator and its minimum together.")}
             )
-        if self.kind not in CAPPED_KINDS:
+        if self.kind not in PLANNED_KINDS:
             raise ValidationError(
                 {"kind": _("Rules plan outreach; this kind is created by its event.")}
             )

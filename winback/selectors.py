@@ -12,7 +12,7 @@ from django.http import Http404
 
 from customers.filters import filter_apply
 from winback.filters import TaskFilter
-from winback.models import Round, Task
+from winback.models import Task
 
 #: The rows an advisor's phone list shows at most.
 DAILY_LIST_LIMIT = 50
@@ -60,8 +60,3 @@ def task_calendar(
         start + dt.timedelta(days=i): counts.get(start + dt.timedelta(days=i), 0)
         for i in range(days)
     }
-
-
-def round_for_run(run_id: int) -> Round | None:
-    """The round generated from a scoring run, if any."""
-    return Round.objects.filter(run_id=run_id).first()
