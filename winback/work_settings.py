@@ -30,7 +30,7 @@ class WorkSettings(StoredSettings):
 
     # Never spam (R5.2): at most this many contacts per customer in a rolling window, counting
     # logged contacts, open tasks and the tasks about to be created, across kinds.
-    contact_cap: int = 2
+    contact_cap: int = 3
     contact_cap_days: int = 30
     # The share of each rule's targets held back uncontacted to measure uplift (R5.6).
     control_share: float = 0.10

@@ -142,7 +142,8 @@ def test_the_report_counts_created_control_and_skipped_by_cause(run, advisor, wi
     scored(run, 1, sales_advisor=UserFactory(is_active=False, role=Role.SALES_ADVISOR))
     scored(run, 1, sales_advisor=advisor, mobile="")  # nothing to reach them on
     for person in scored(run, 1, sales_advisor=advisor):
-        ContactLogFactory.create_batch(2, customer=person, contacted_at=_at(AS_OF))
+        cap = WorkSettings().contact_cap
+        ContactLogFactory.create_batch(cap, customer=person, contacted_at=_at(AS_OF))
     report = round_generate(run=run).report
     expected_skipped = {
         planning.REFUSES_CONTACT: 2,
