@@ -150,3 +150,14 @@ def test_an_advisor_cannot_hand_customers_over(client, advisor, other_advisor):
     assert response.status_code == 403
     other_advisor.refresh_from_db()
     assert other_advisor.is_active
+
+
+def test_the_user_admin_action_opens_the_handover_form_for_the_leaver(admin_client, advisor):
+    response = admin_client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "hand_over", "_selected_action": [advisor.pk]},
+    )
+    assert response.status_code == 302
+    form = admin_client.get(response["Location"])
+    assert form.context["adminform"].form.initial["leaver"] == str(advisor.pk)
+    assert get_user_model().objects.get(pk=advisor.pk).is_active
