@@ -161,6 +161,9 @@ _BINARY_TYPES = {
     "bool": "u1",
     "varchar": None,
     "text": None,
+    # Days and microseconds from 2000-01-01 (UTC for timestamptz), as PostgreSQL counts them.
+    "date": ">i4",
+    "timestamptz": ">i8",
 }
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
 _COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
@@ -178,18 +181,29 @@ def _binary_field(series: pd.Series, pg_type: str) -> tuple[np.ndarray, np.ndarr
         safe = np.where(codes < 0, 0, codes)
         return np.where(codes < 0, -1, widths[safe]).astype(np.int32), table[safe]
     target = np.dtype(numpy_type)
-    if target.kind in "iu":
+    if pg_type in ("date", "timestamptz"):
+        values = _pg_time(series, pg_type)
+    elif target.kind in "iu":
         values = series.to_numpy(dtype="float64" if missing.any() else None, na_value=0)
         values = np.where(missing, 0, values)
         if target.kind == "i":
             info = np.iinfo(target)
             if values.size and (values.min() < info.min or values.max() > info.max):
                 raise ValueError(f"{series.name}: a value does not fit {pg_type}")
-        values = values.astype(target)
     else:
-        values = series.to_numpy(dtype="float64", na_value=np.nan).astype(target)
-    lengths = np.where(missing, -1, target.itemsize).astype(np.int32)
-    return lengths, values
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+    return np.where(missing, -1, target.itemsize).astype(np.int32), values.astype(target)
+
+
+def _pg_time(series: pd.Series, pg_type: str) -> np.ndarray:
+    """Dates as days, aware date-times as microseconds (in UTC), from PostgreSQL's epoch;
+    missing values as 0 (their length marks them NULL)."""
+    if pg_type == "date":
+        days = pd.to_datetime(series).to_numpy("datetime64[D]").astype(np.int64)
+        return np.where(pd.isna(series).to_numpy(), 0, days - _PG_EPOCH_DAYS)
+    stamps = pd.to_datetime(series, utc=True).dt.tz_localize(None)
+    micros = stamps.to_numpy("datetime64[us]").astype(np.int64)
+    return np.where(stamps.isna().to_numpy(), 0, micros - _PG_EPOCH_DAYS * 86_400_000_000)
 
 
 def _binary_copy_data(frame: pd.DataFrame, types: list[str]) -> bytes:

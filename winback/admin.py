@@ -159,7 +159,8 @@ class RoundAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("seconds"))
     def seconds_shown(self, round_: Round) -> str:
-        return f"{round_.seconds:.1f}"
+        total = round_.timings.get("total")
+        return "—" if total is None else f"{total:.1f}"
 
     @admin.display(description=_("report"))
     def report_table(self, round_: Round) -> str:

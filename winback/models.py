@@ -436,7 +436,12 @@ class Round(models.Model):
         blank=True,
         help_text=_("Per rule: candidates, tasks created, control group, skipped by reason."),
     )
-    seconds = models.FloatField(_("seconds"), default=0)
+    timings = models.JSONField(
+        _("timings (s)"),
+        default=dict,
+        blank=True,
+        help_text=_("Seconds spent reading, planning and writing, and in all."),
+    )
 
     class Meta:
         verbose_name = _("win-back round")
@@ -464,6 +469,10 @@ class PlanStatus(models.TextChoices):
 class Target(models.Model):
     """A customer a round chose for one kind of work (R5.6): contacted, or held back as control.
 
+    The round, rule and plan are shared by up to a million rows written at once, so they are
+    not database foreign keys (PostgreSQL would lock the one referenced row once per new row at
+    commit); the ORM keeps their ``on_delete`` behaviour. The customer stays a foreign key.
+
     The score that caused it is copied here (a rerun of the month replaces the scores, not what
     was decided from them). Outcomes are measured from the first contact (control and
     uncontacted targets: from the round's start) at +1, +2 and +3 months, each once its month
@@ -471,18 +480,39 @@ class Target(models.Model):
     """
 
     round = models.ForeignKey(
-        Round, verbose_name=_("round"), on_delete=models.CASCADE, related_name="targets"
+        Round,
+        verbose_name=_("round"),
+        on_delete=models.CASCADE,
+        related_name="targets",
+        db_index=False,
+        db_constraint=False,
     )
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+"
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     rule = models.ForeignKey(
-        GenerationRule, verbose_name=_("rule"), on_delete=models.SET_NULL, null=True, blank=True
+        GenerationRule,
+        verbose_name=_("rule"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(_("kind"), max_length=24, choices=TaskKind.choices)
     group = models.CharField(_("group"), max_length=12, choices=TargetGroup.choices)
     plan = models.ForeignKey(
-        ContactPlan, verbose_name=_("plan"), on_delete=models.SET_NULL, null=True, blank=True
+        ContactPlan,
+        verbose_name=_("plan"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        db_constraint=False,
     )
     plan_status = models.CharField(_("plan status"), max_length=12, choices=PlanStatus.choices)
     priority = models.FloatField(_("priority"))
@@ -503,7 +533,12 @@ class Target(models.Model):
         _("churn reason"), max_length=24, choices=ChurnReason.choices, blank=True
     )
     offer = models.ForeignKey(
-        Offer, verbose_name=_("offer made"), on_delete=models.SET_NULL, null=True, blank=True
+        Offer,
+        verbose_name=_("offer made"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
     )
     # Outcomes (R5.6): cumulative from the anchor to +1, +2, +3 months; empty until measured.
     returned_1m = models.BooleanField(_("came back within 1 month"), null=True, blank=True)
@@ -527,7 +562,15 @@ class Target(models.Model):
                 fields=["round", "customer", "kind"], name="target_one_per_round_customer_kind"
             )
         ]
-        indexes = [models.Index(fields=["customer", "kind"], name="target_customer_kind")]
+        indexes = [
+            models.Index(fields=["customer", "kind"], name="target_customer_kind"),
+            # The morning's outcome measurement reads the targets still to be measured.
+            models.Index(
+                fields=["anchor_on"],
+                condition=Q(returned_3m__isnull=True),
+                name="target_unmeasured",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.customer_id} ({self.get_group_display()})"
@@ -559,11 +602,17 @@ class Task(models.Model):
     """One planned contact with a customer (R5.1): why, who, when, how, and how it ended.
 
     At most one open task per customer and kind (a partial unique constraint); a closed task
-    names the contact log entry that closed it.
+    names the contact log entry that closed it. The run and the assignee are shared by
+    hundreds of thousands of tasks of a round, so they are not database foreign keys (see
+    :class:`Target`); the ORM keeps their ``on_delete`` behaviour.
     """
 
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="tasks"
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="tasks",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=24, choices=TaskKind.choices)
     target = models.ForeignKey(
@@ -581,6 +630,8 @@ class Task(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     step = models.PositiveSmallIntegerField(_("plan step"), null=True, blank=True)
     assignee = models.ForeignKey(
@@ -588,6 +639,8 @@ class Task(models.Model):
         verbose_name=_("assignee"),
         on_delete=models.PROTECT,
         related_name="followup_tasks",
+        db_index=False,
+        db_constraint=False,
     )
     due_on = models.DateField(_("due on"))
     due_at = models.DateTimeField(_("due at"), help_text=_("Start of the time window."))
@@ -615,6 +668,7 @@ class Task(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     contact_log = models.OneToOneField(
         ContactLog,
@@ -628,7 +682,12 @@ class Task(models.Model):
         _("churn reason"), max_length=24, choices=ChurnReason.choices, blank=True
     )
     offer = models.ForeignKey(
-        Offer, verbose_name=_("offer"), on_delete=models.SET_NULL, null=True, blank=True
+        Offer,
+        verbose_name=_("offer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
     )
     lead = models.ForeignKey(
         "Lead",
@@ -637,9 +696,15 @@ class Task(models.Model):
         null=True,
         blank=True,
         related_name="tasks",
+        db_index=False,
     )
     complaint = models.ForeignKey(
-        Complaint, verbose_name=_("complaint"), on_delete=models.CASCADE, null=True, blank=True
+        Complaint,
+        verbose_name=_("complaint"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        db_index=False,
     )
     service_order = models.ForeignKey(
         ServiceOrder,
@@ -648,6 +713,7 @@ class Task(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     # Set by the services (not auto_now): generation and the demo write past times in bulk.
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -676,7 +742,21 @@ class Task(models.Model):
             ),
             models.Index(fields=["customer", "created_at"], name="task_customer_created"),
             models.Index(fields=["updated_at", "id"], name="task_upd"),
-            models.Index(fields=["due_on"], condition=Q(status="open"), name="task_open_due"),
+            # The morning's expiry.
+            models.Index(
+                fields=["expires_on"], condition=Q(status="open"), name="task_open_expires"
+            ),
+            # Tasks an event created, found by their event; most tasks have none, so the
+            # indexes are partial (a bulk write of a round maintains none of them).
+            models.Index(fields=["lead"], condition=Q(lead__isnull=False), name="task_lead"),
+            models.Index(
+                fields=["complaint"], condition=Q(complaint__isnull=False), name="task_complaint"
+            ),
+            models.Index(
+                fields=["service_order"],
+                condition=Q(service_order__isnull=False),
+                name="task_service_order",
+            ),
         ]
 
     def __str__(self) -> str:

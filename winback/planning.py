@@ -8,8 +8,10 @@ Inputs (:class:`PlanningInputs`, one row per customer unless said):
 - ``customers``: ``customer_id, sales_advisor_id, service_owner_id`` (null when unassigned or
   the user is inactive) and the contact data present: ``has_mobile, has_phone_alt,
   has_wechat, has_email, has_address``.
-- ``preferences``: ``customer_id, preferred_channels, disliked_channels`` (lists),
-  ``preferred_days`` (any/weekday/weekend), ``time_windows`` (list), ``do_not_contact``.
+- ``preferences``: ``customer_id, preferred_days`` (any/weekday/weekend), ``first_window``
+  (the first preferred time window, "" for none), ``do_not_contact``.
+- ``channel_prefs``: the channel lists in long form, ``customer_id, channel, position,
+  disliked`` (one row per listed channel; position 0 is the most preferred).
 - ``opt_outs``: ``customer_id, channel`` (several rows per customer).
 - ``answered``: ``customer_id, channel`` of the customer's last answered contact.
 - ``load``: ``customer_id, recent_contacts, open_tasks``: contacts logged in the cap window
@@ -61,6 +63,7 @@ CONTACTED, CONTROL = "contacted", "control"
 #: Every channel, in the order used to break ties.
 CHANNELS = ("phone", "sms", "email", "post", "wechat", "visit_office", "visit_home")
 _COLUMN = {channel: j for j, channel in enumerate(CHANNELS)}
+_CHANNEL_INDEX = pd.Index(CHANNELS)
 #: Contact data a channel needs; visits need the customer to have asked for them.
 _NEEDS = {
     "phone": ("has_mobile", "has_phone_alt"),
@@ -116,6 +119,7 @@ class PlanningInputs:
     scores: pd.DataFrame
     customers: pd.DataFrame
     preferences: pd.DataFrame
+    channel_prefs: pd.DataFrame
     opt_outs: pd.DataFrame
     answered: pd.DataFrame
     load: pd.DataFrame
@@ -160,13 +164,27 @@ def rule_candidates(rule: Rule, scores: pd.DataFrame, events: pd.DataFrame) -> p
 
 
 def _columns(channels: pd.Series) -> np.ndarray:
-    """Column of each channel name in :data:`CHANNELS`, -1 for an unknown one."""
-    return np.array([_COLUMN.get(c, -1) for c in channels], dtype=np.int64)
+    """Column of each channel name in :data:`CHANNELS`, -1 for an unknown one (vectorised)."""
+    return _CHANNEL_INDEX.get_indexer(channels).astype(np.int64)
+
+
+def channel_prefs_from_lists(
+    customer_ids: list[int], preferred: list[list[str]], disliked: list[list[str]]
+) -> pd.DataFrame:
+    """The long form of preference lists the planner reads (``customer_id, channel, position,
+    disliked``), for callers that hold the lists themselves (one customer, tests)."""
+    rows = [
+        (customer, channel, position, dislike)
+        for customer, liked, hated in zip(customer_ids, preferred, disliked, strict=True)
+        for dislike, channels in ((False, liked), (True, hated))
+        for position, channel in enumerate(channels or ())
+    ]
+    return pd.DataFrame(rows, columns=["customer_id", "channel", "position", "disliked"])
 
 
 def channel_ranks(
     customers: pd.DataFrame,
-    preferences: pd.DataFrame,
+    channel_prefs: pd.DataFrame,
     opt_outs: pd.DataFrame,
     answered: pd.DataFrame,
     fallback: tuple[str, ...],
@@ -176,8 +194,8 @@ def channel_ranks(
     customer did not ask for). Preferred channels come first in the customer's order, then the
     channel they last answered on, then ``fallback``, then any other; disliked ones last.
 
-    Plain numpy and one pass over the preference lists: fast for a million customers and for
-    the single customer of a plan's next step alike."""
+    Plain numpy over the long form of the preferences (``channel_prefs``): fast for a million
+    customers and for the single customer of a plan's next step alike."""
     ids = customers["customer_id"].to_numpy()
     position = pd.Index(ids)
     n = len(ids)
@@ -190,22 +208,14 @@ def channel_ranks(
     ok = (rows >= 0) & (cols >= 0)
     ranks[rows[ok], cols[ok]] = 10
     requested = np.zeros((n, len(CHANNELS)), dtype=bool)
-    rows = position.get_indexer(preferences["customer_id"].to_numpy())
-    pairs = zip(
-        rows, preferences["preferred_channels"], preferences["disliked_channels"], strict=True
-    )
-    for row, preferred, disliked in pairs:
-        if row < 0:
-            continue
-        for order, channel in enumerate(preferred or ()):
-            j = _COLUMN.get(channel)
-            if j is not None:
-                ranks[row, j] = order
-                requested[row, j] = True
-        for channel in disliked or ():
-            j = _COLUMN.get(channel)
-            if j is not None:
-                ranks[row, j] += DISLIKED_FROM
+    rows = position.get_indexer(channel_prefs["customer_id"].to_numpy())
+    cols = _columns(channel_prefs["channel"])
+    disliked = channel_prefs["disliked"].to_numpy(dtype=bool)
+    ok = (rows >= 0) & (cols >= 0)
+    liked = ok & ~disliked
+    ranks[rows[liked], cols[liked]] = channel_prefs["position"].to_numpy()[liked]
+    requested[rows[liked], cols[liked]] = True
+    ranks[rows[ok & disliked], cols[ok & disliked]] += DISLIKED_FROM
     present = {name: customers[name].to_numpy(dtype=bool) for name in _CONTACT_DATA}
     allowed = np.ones((n, len(CHANNELS)), dtype=bool)
     for j, channel in enumerate(CHANNELS):
@@ -353,7 +363,7 @@ def plan_round(
 
     people_rows = inputs.customers[inputs.customers["customer_id"].isin(matches["customer_id"])]
     ranks = channel_ranks(
-        people_rows, inputs.preferences, inputs.opt_outs, inputs.answered, fallback_channels
+        people_rows, inputs.channel_prefs, inputs.opt_outs, inputs.answered, fallback_channels
     )
     step_channel = matches["rule"].map({i: r.step_channel or None for i, r in enumerate(rules)})
     ranks_per_match = ranks.reindex(matches["customer_id"].to_numpy())
@@ -433,8 +443,8 @@ def _schedule(
     days = offset + rank // daily_capacity
     preferred_days = tasks["customer_id"].map(prefs["preferred_days"]).astype(object)
     tasks["due_on"] = due_days(starts_on, days, preferred_days.reset_index(drop=True))
-    windows = tasks["customer_id"].map(prefs["time_windows"])
-    tasks["window"] = windows.map(lambda w: w[0] if isinstance(w, list) and w else default_window)
+    windows = tasks["customer_id"].map(prefs["first_window"]).astype(object)
+    tasks["window"] = windows.where(windows.notna() & (windows != ""), default_window)
     tasks["script"] = tasks["rule"].map({i: r.step_script for i, r in enumerate(rules)})
     open_days = tasks["rule"].map({i: r.step_open_days for i, r in enumerate(rules)}).to_numpy()
     tasks["expires_on"] = tasks["due_on"].to_numpy() + open_days.astype("timedelta64[D]")

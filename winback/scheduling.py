@@ -51,12 +51,10 @@ def channel_suggest(
             "has_address": [bool(customer.address)],
         }
     )
-    prefs = pd.DataFrame(
-        {
-            "customer_id": [customer.pk],
-            "preferred_channels": [preference.preferred_channels if preference else []],
-            "disliked_channels": [preference.disliked_channels if preference else []],
-        }
+    prefs = planning.channel_prefs_from_lists(
+        [customer.pk],
+        [preference.preferred_channels if preference else []],
+        [preference.disliked_channels if preference else []],
     )
     opt_outs = pd.DataFrame(
         ChannelOptOut.objects.filter(customer=customer, opted_out_on__lte=as_of.date()).values(

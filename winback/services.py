@@ -113,7 +113,12 @@ def round_generate(*, run: ScoringRun, now: dt.datetime | None = None) -> Round:
     starts_on = round_starts_on(run)
     now = now or timezone.now()
     rules = _planning_rules(run.kind)
+    timings: dict[str, float] = {}
     started = time.perf_counter()
+
+    def lap(step: str) -> None:
+        timings[step] = time.perf_counter() - started - sum(timings.values())
+
     try:
         with transaction.atomic():
             round_ = Round.objects.create(run=run, starts_on=starts_on, settings=settings.to_dict())
@@ -123,6 +128,7 @@ def round_generate(*, run: ScoringRun, now: dt.datetime | None = None) -> Round:
                 cap_days=settings.contact_cap_days,
                 rules=rules,
             )
+            lap("load")
             plan = planning.plan_round(
                 inputs,
                 rules,
@@ -134,11 +140,15 @@ def round_generate(*, run: ScoringRun, now: dt.datetime | None = None) -> Round:
                 default_window=settings.default_window,
                 fallback_channels=settings.fallback_channels,
             )
+            lap("plan")
             target_ids = loaders.targets_write(round_, plan.targets)
+            lap("targets")
             loaders.tasks_write(round_=round_, tasks=plan.tasks, target_ids=target_ids, now=now)
+            lap("tasks")
+            timings["total"] = time.perf_counter() - started
             round_.report = plan.report
-            round_.seconds = time.perf_counter() - started
-            round_.save(update_fields=["report", "seconds"])
+            round_.timings = timings
+            round_.save(update_fields=["report", "timings"])
     except IntegrityError:
         existing = _round_of(run)
         if existing is None:

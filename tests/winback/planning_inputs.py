@@ -73,16 +73,26 @@ def make_inputs(
         ["customer_id", *_CUSTOMER_DEFAULTS],
     )
     preferences = preferences or {}
-    preference_frame = _rows(
+    listed = _rows(
         [{"customer_id": i, **p} for i, p in preferences.items()],
         _PREFERENCE_DEFAULTS,
         ["customer_id", *_PREFERENCE_DEFAULTS],
+    )
+    # As the loader reads them: the first time window, and the channel lists in long form.
+    preference_frame = listed[["customer_id", "preferred_days", "do_not_contact"]].assign(
+        first_window=[w[0] if w else "" for w in listed["time_windows"]]
+    )
+    channel_prefs = planning.channel_prefs_from_lists(
+        listed["customer_id"].tolist(),
+        listed["preferred_channels"].tolist(),
+        listed["disliked_channels"].tolist(),
     )
     load = load or {}
     return planning.PlanningInputs(
         scores=score_frame,
         customers=customer_frame,
         preferences=preference_frame,
+        channel_prefs=channel_prefs,
         opt_outs=pd.DataFrame(list(opt_outs), columns=["customer_id", "channel"]),
         answered=pd.DataFrame(list(answered), columns=["customer_id", "channel"]),
         load=pd.DataFrame(

@@ -260,7 +260,7 @@ def test_control_draws_are_uniform_and_fixed_per_run_and_customer():
 
 def _ranks(inputs: planning.PlanningInputs) -> pd.DataFrame:
     return planning.channel_ranks(
-        inputs.customers, inputs.preferences, inputs.opt_outs, inputs.answered, FALLBACK
+        inputs.customers, inputs.channel_prefs, inputs.opt_outs, inputs.answered, FALLBACK
     )
 
 
