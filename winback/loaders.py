@@ -268,7 +268,7 @@ def tasks_write(
             "step": tasks["step"].astype("int64").to_numpy(),
             "assignee_id": tasks["assignee_id"].astype("int64").to_numpy(),
             "due_on": pd.to_datetime(tasks["due_on"]).to_numpy(),
-            "due_at": due_at(tasks["due_on"], tasks["window"]).to_numpy(),
+            "due_at": due_at(tasks["due_on"], tasks["window"]).reset_index(drop=True),
             "expires_on": pd.to_datetime(tasks["expires_on"]).to_numpy(),
             "window": tasks["window"].to_numpy(),
             "channel": tasks["channel"].to_numpy(),
@@ -282,6 +282,5 @@ def tasks_write(
             "updated_at": stamp,
         }
     )
-    frame["due_at"] = pd.to_datetime(frame["due_at"], utc=True)
     write_frame(Task._meta.db_table, frame)
     return len(frame)

@@ -89,16 +89,22 @@ def next_ids() -> dict[str, int]:
     return result
 
 
+#: Work planned for the generated customers, whose references to them are not foreign keys
+#: (so a TRUNCATE … CASCADE of the customers would not reach them), children first.
+PLANNED_WORK_TABLES = ("winback_task", "winback_target", "winback_round")
+
+
 def delete_all() -> None:
-    """Remove every generated row (children first): TRUNCATE on PostgreSQL."""
+    """Remove every generated row and the work planned for it (children first): TRUNCATE on
+    PostgreSQL."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            tables = ", ".join(f'"{t}"' for t in TABLE_ORDER)
+            tables = ", ".join(f'"{t}"' for t in (*PLANNED_WORK_TABLES, *TABLE_ORDER))
             # Deferred foreign-key checks still pending in this transaction block a TRUNCATE.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
         else:
-            for table in reversed(TABLE_ORDER):
+            for table in (*PLANNED_WORK_TABLES, *reversed(TABLE_ORDER)):
                 cursor.execute(f'DELETE FROM "{table}"')
 
 

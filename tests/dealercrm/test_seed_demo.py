@@ -180,3 +180,17 @@ def test_bulk_mode_loads_through_copy_and_continues_the_id_sequences():
     # Sequences were moved past the explicit ids, so ordinary inserts still work.
     customer = Customer.objects.create(name="新客户", mobile="13900000000")
     assert customer.pk > 150
+
+
+def test_a_reset_also_removes_the_work_planned_for_the_old_customers():
+    from tests.factories import TargetFactory, TaskFactory
+    from winback.models import Round, Target, Task
+
+    _seed(customers=20)
+    customer = Customer.objects.first()
+    TaskFactory(customer=customer, target=TargetFactory(customer=customer))
+    _seed(customers=20, reset=True)
+    assert not Task.objects.exists()
+    assert not Target.objects.exists()
+    assert not Round.objects.exists()
+    assert Customer.objects.count() == 20
