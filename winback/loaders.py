@@ -4,6 +4,7 @@ and tasks (``COPY`` on PostgreSQL). No per-customer ORM work."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -11,15 +12,37 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from customers.bulk import read_frame, write_frame
+from customers.bulk import read_frame, read_frames, write_frame
+from segmentation.models import RfmSegment, Status
 from segmentation.scoring_settings import CHURN_INDICATORS
 from winback import planning
-from winback.models import PlanStatus, Round, Target, Task, TaskStatus
+from winback.models import NINE_CELLS, PlanStatus, Round, Target, Task, TaskKind, TaskStatus
 from winback.work_settings import WINDOW_START_HOURS
 
+
+def _coded(expression: str, values: Sequence[str], name: str) -> str:
+    """``expression`` as the position of its value in ``values`` (-1 for anything else): with
+    every column a number, PostgreSQL streams the rows in binary COPY, with nothing to parse."""
+    if any("'" in v for v in values):
+        raise ValueError("choice values are SQL literals here; a quote cannot be one")
+    cases = " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values))
+    return f"CASE {expression} {cases} ELSE -1 END AS {name}"
+
+
+def _decoded(codes: pd.Series, values: Sequence[str]) -> np.ndarray:
+    """The values of :func:`_coded` codes ("" for -1)."""
+    return np.array([*values, ""], dtype=object)[codes.to_numpy(dtype=np.int64)]
+
+
+_CHANNELS = planning.CHANNELS
 _SCORE_QUERY = (
-    "SELECT customer_id, status, churn_score, future_value, value_tier, "
-    "COALESCE(nine_cell, '') AS nine_cell, rfm_segment, low_mileage, "
+    "SELECT customer_id, "
+    + _coded("status", Status.values, "status")
+    + ", churn_score, future_value, COALESCE(value_tier, 0) AS value_tier, "
+    + _coded("nine_cell", NINE_CELLS, "nine_cell")
+    + ", "
+    + _coded("rfm_segment", RfmSegment.values, "rfm_segment")
+    + ", low_mileage, "
     + ", ".join(f"churn_{name}" for name in CHURN_INDICATORS)
     + " FROM segmentation_customerscore WHERE run_id = %s"
 )
@@ -49,27 +72,34 @@ _PREFERENCE_QUERY = {
 }
 _CHANNEL_PREFS_QUERY = {
     "postgresql": " UNION ALL ".join(
-        f"SELECT p.customer_id, e.channel, e.position - 1 AS position, {flag} AS disliked "
+        f"SELECT p.customer_id, {_coded('e.channel', _CHANNELS, 'channel')}, "
+        f"e.position - 1 AS position, {flag} AS disliked "
         f"FROM customers_contactpreference p CROSS JOIN LATERAL "
         f"jsonb_array_elements_text(p.{column}) WITH ORDINALITY AS e(channel, position)"
         for column, flag in (("preferred_channels", "FALSE"), ("disliked_channels", "TRUE"))
     ),
     "sqlite": " UNION ALL ".join(
-        f"SELECT p.customer_id, e.value AS channel, e.key AS position, {flag} AS disliked "
+        f"SELECT p.customer_id, {_coded('e.value', _CHANNELS, 'channel')}, "
+        f"e.key AS position, {flag} AS disliked "
         f"FROM customers_contactpreference p, json_each(p.{column}) e"
         for column, flag in (("preferred_channels", "0"), ("disliked_channels", "1"))
     ),
 }
-_OPT_OUT_QUERY = "SELECT customer_id, channel FROM customers_channeloptout WHERE opted_out_on <= %s"
+_OPT_OUT_QUERY = (
+    f"SELECT customer_id, {_coded('channel', _CHANNELS, 'channel')} "
+    "FROM customers_channeloptout WHERE opted_out_on <= %s"
+)
 # The channel of each customer's last answered contact; SQLite returns the row of MAX().
 _ANSWERED_QUERY = {
     "postgresql": (
-        "SELECT DISTINCT ON (customer_id) customer_id, channel FROM contacts_contactlog "
+        "SELECT DISTINCT ON (customer_id) customer_id, "
+        f"{_coded('channel', _CHANNELS, 'channel')} FROM contacts_contactlog "
         "WHERE outcome = 'reached' AND contacted_at >= %s AND contacted_at < %s "
         "ORDER BY customer_id, contacted_at DESC, id DESC"
     ),
     "sqlite": (
-        "SELECT customer_id, channel, MAX(contacted_at) AS at FROM contacts_contactlog "
+        f"SELECT customer_id, {_coded('channel', _CHANNELS, 'channel')}, "
+        "MAX(contacted_at) AS at FROM contacts_contactlog "
         "WHERE outcome = 'reached' AND contacted_at >= %s AND contacted_at < %s "
         "GROUP BY customer_id"
     ),
@@ -77,9 +107,13 @@ _ANSWERED_QUERY = {
 _RECENT_CONTACTS_QUERY = (
     "SELECT customer_id FROM contacts_contactlog WHERE contacted_at >= %s AND contacted_at < %s"
 )
-_OPEN_TASKS_QUERY = "SELECT customer_id, kind FROM winback_task WHERE status = 'open'"
+_OPEN_TASKS_QUERY = (
+    f"SELECT customer_id, {_coded('kind', TaskKind.values, 'kind')} "
+    "FROM winback_task WHERE status = 'open'"
+)
 _RECENT_TARGETS_QUERY = (
-    "SELECT t.customer_id, t.kind, r.starts_on FROM winback_target t "
+    f"SELECT t.customer_id, {_coded('t.kind', TaskKind.values, 'kind')}, r.starts_on "
+    "FROM winback_target t "
     "JOIN winback_round r ON r.id = t.round_id "
     "WHERE r.starts_on > %s AND r.starts_on <= %s AND t.plan_status IN (%s, %s, %s)"
 )
@@ -107,41 +141,81 @@ def _db_time(value: dt.datetime) -> object:
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def _queries(
+    *, run_id: int, starts_on: dt.date, cap_days: int, rules: list[planning.Rule]
+) -> dict[str, tuple[str, list | None]]:
+    """The round's input queries with their parameters, by name (largest first, so the
+    connections reading at once finish close together)."""
+    vendor = connection.vendor
+    start = _day_start(starts_on)
+    longest = max((r.cooldown_days for r in rules), default=0)
+    recent = [
+        starts_on - dt.timedelta(days=longest + 1),
+        starts_on,
+        PlanStatus.ANSWERED,
+        PlanStatus.REFUSED,
+        PlanStatus.CONTROL,
+    ]
+    queries: dict[str, tuple[str, list | None]] = {
+        "channel_prefs": (_CHANNEL_PREFS_QUERY[vendor], None),
+        "scores": (_SCORE_QUERY, [run_id]),
+        "customers": (_CUSTOMER_QUERY, None),
+        "answered": (
+            _ANSWERED_QUERY[vendor],
+            [_db_time(start - dt.timedelta(days=ANSWERED_LOOKBACK_DAYS)), _db_time(start)],
+        ),
+        "preferences": (_PREFERENCE_QUERY[vendor], None),
+        "open_kinds": (_OPEN_TASKS_QUERY, None),
+        "recent_contacts": (
+            _RECENT_CONTACTS_QUERY,
+            [_db_time(start - dt.timedelta(days=cap_days)), _db_time(start)],
+        ),
+        "opt_outs": (_OPT_OUT_QUERY, [starts_on]),
+        "recent_targets": (_RECENT_TARGETS_QUERY, recent),
+    }
+    triggers = _trigger_days(rules)
+    if "anniversary" in triggers:
+        queries["purchases"] = (_PURCHASES_QUERY, [starts_on])
+    if "loan_ending" in triggers:
+        end = starts_on + dt.timedelta(days=triggers["loan_ending"])
+        queries["loans"] = (_LOANS_QUERY, [starts_on, end])
+    if "complaint_resolved" in triggers:
+        since = start - dt.timedelta(days=triggers["complaint_resolved"])
+        queries["resolved"] = (_RESOLVED_QUERY, [_db_time(since), _db_time(start)])
+    return queries
+
+
+def _trigger_days(rules: list[planning.Rule]) -> dict[str, int]:
+    """The longest window each non-score trigger of the rules looks at."""
+    wanted: dict[str, int] = {}
+    for rule in rules:
+        if rule.trigger != "score":
+            wanted[rule.trigger] = max(wanted.get(rule.trigger, 0), rule.trigger_days)
+    return wanted
+
+
 def planning_inputs_load(
     *, run_id: int, starts_on: dt.date, cap_days: int, rules: list[planning.Rule]
 ) -> planning.PlanningInputs:
-    """Everything :func:`winback.planning.plan_round` reads, as of the start of the round."""
-    start = _day_start(starts_on)
-    scores = read_frame(_SCORE_QUERY, [run_id])
-    scores["value_tier"] = scores["value_tier"].astype("Int64")
-    scores["nine_cell"] = scores["nine_cell"].fillna("")
-    customers = read_frame(_CUSTOMER_QUERY)
+    """Everything :func:`winback.planning.plan_round` reads, as of the start of the round: one
+    query per table, read as of one moment over two connections on PostgreSQL."""
+    raw = read_frames(_queries(run_id=run_id, starts_on=starts_on, cap_days=cap_days, rules=rules))
+    scores = raw["scores"]
+    scores["status"] = _decoded(scores["status"], Status.values)
+    scores["nine_cell"] = _decoded(scores["nine_cell"], NINE_CELLS)
+    scores["rfm_segment"] = _decoded(scores["rfm_segment"], RfmSegment.values)
+    scores["value_tier"] = scores["value_tier"].astype("Int64").replace(0, pd.NA)
+    scores["low_mileage"] = scores["low_mileage"].astype(bool)
+    customers = raw["customers"]
     for column in ("sales_advisor_id", "service_owner_id"):
         customers[column] = customers[column].astype("int64").replace(0, np.nan)
-    vendor = connection.vendor
-    preferences = read_frame(_PREFERENCE_QUERY[vendor])
+    preferences = raw["preferences"]
     preferences["do_not_contact"] = preferences["do_not_contact"].astype(bool)
     preferences["first_window"] = preferences["first_window"].fillna("")
-    answered = read_frame(
-        _ANSWERED_QUERY[vendor],
-        [_db_time(start - dt.timedelta(days=ANSWERED_LOOKBACK_DAYS)), _db_time(start)],
-    )[["customer_id", "channel"]]
-    recent = read_frame(
-        _RECENT_CONTACTS_QUERY, [_db_time(start - dt.timedelta(days=cap_days)), _db_time(start)]
-    )
-    open_kinds = read_frame(_OPEN_TASKS_QUERY)
-    load = _load(recent["customer_id"], open_kinds["customer_id"])
-    longest = max((r.cooldown_days for r in rules), default=0)
-    recent_targets = read_frame(
-        _RECENT_TARGETS_QUERY,
-        [
-            starts_on - dt.timedelta(days=longest + 1),
-            starts_on,
-            PlanStatus.ANSWERED,
-            PlanStatus.REFUSED,
-            PlanStatus.CONTROL,
-        ],
-    )
+    open_kinds = raw["open_kinds"]
+    open_kinds["kind"] = _decoded(open_kinds["kind"], TaskKind.values)
+    recent_targets = raw["recent_targets"]
+    recent_targets["kind"] = _decoded(recent_targets["kind"], TaskKind.values)
     recent_targets["days_ago"] = (
         pd.Timestamp(starts_on) - pd.to_datetime(recent_targets["starts_on"])
     ).dt.days
@@ -149,14 +223,19 @@ def planning_inputs_load(
         scores=scores,
         customers=customers,
         preferences=preferences,
-        channel_prefs=read_frame(_CHANNEL_PREFS_QUERY[vendor]),
-        opt_outs=read_frame(_OPT_OUT_QUERY, [starts_on]),
-        answered=answered,
-        load=load,
+        channel_prefs=_channels_decoded(raw["channel_prefs"]),
+        opt_outs=_channels_decoded(raw["opt_outs"]),
+        answered=_channels_decoded(raw["answered"][["customer_id", "channel"]]),
+        load=_load(raw["recent_contacts"]["customer_id"], open_kinds["customer_id"]),
         open_kinds=open_kinds,
         recent_targets=recent_targets[["customer_id", "kind", "days_ago"]],
-        events=_events(starts_on, rules),
+        events=_events(raw, starts_on),
     )
+
+
+def _channels_decoded(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["channel"] = _decoded(frame["channel"], _CHANNELS)
+    return frame
 
 
 def _load(recent_contacts: pd.Series, open_tasks: pd.Series) -> pd.DataFrame:
@@ -166,41 +245,29 @@ def _load(recent_contacts: pd.Series, open_tasks: pd.Series) -> pd.DataFrame:
     return frame.rename_axis("customer_id").reset_index()
 
 
-def _events(starts_on: dt.date, rules: list[planning.Rule]) -> pd.DataFrame:
-    """Non-score triggers the rules use: loans ending, complaints resolved, anniversaries."""
-    wanted: dict[str, int] = {}
-    for rule in rules:
-        if rule.trigger != "score":
-            wanted[rule.trigger] = max(wanted.get(rule.trigger, 0), rule.trigger_days)
+def _events(raw: dict[str, pd.DataFrame], starts_on: dt.date) -> pd.DataFrame:
+    """Non-score triggers: loans ending (days to the end), complaints resolved (days since),
+    purchase anniversaries this month (of the latest car, a year or more ago)."""
     parts = []
-    if "loan_ending" in wanted:
-        loans = read_frame(
-            _LOANS_QUERY, [starts_on, starts_on + dt.timedelta(days=wanted["loan_ending"])]
-        )
+    if "loans" in raw:
+        loans = raw["loans"]
         days = (pd.to_datetime(loans["finance_end_date"]) - pd.Timestamp(starts_on)).dt.days
         parts.append(
             pd.DataFrame({"customer_id": loans["customer_id"], "days": days}).assign(
                 trigger="loan_ending"
             )
         )
-    if "complaint_resolved" in wanted:
-        start = _day_start(starts_on)
-        resolved = read_frame(
-            _RESOLVED_QUERY,
-            [
-                _db_time(start - dt.timedelta(days=wanted["complaint_resolved"])),
-                _db_time(start),
-            ],
-        )
+    if "resolved" in raw:
+        resolved = raw["resolved"]
         at = pd.to_datetime(resolved["resolved_at"], utc=True, format="ISO8601")
-        days = (pd.Timestamp(start) - at).dt.days
+        days = (pd.Timestamp(_day_start(starts_on)) - at).dt.days
         parts.append(
             pd.DataFrame({"customer_id": resolved["customer_id"], "days": days}).assign(
                 trigger="complaint_resolved"
             )
         )
-    if "anniversary" in wanted:
-        bought = read_frame(_PURCHASES_QUERY, [starts_on])
+    if "purchases" in raw:
+        bought = raw["purchases"]
         bought["purchased_on"] = pd.to_datetime(bought["purchased_on"])
         latest = bought.sort_values("purchased_on").drop_duplicates("customer_id", keep="last")
         month = latest["purchased_on"].dt.month == starts_on.month

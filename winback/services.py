@@ -119,28 +119,27 @@ def round_generate(*, run: ScoringRun, now: dt.datetime | None = None) -> Round:
     def lap(step: str) -> None:
         timings[step] = time.perf_counter() - started - sum(timings.values())
 
+    # Read and plan before the transaction: the reads then go over two connections at once
+    # (a transaction's connection reads alone). A round made meanwhile wins at the insert.
+    inputs = loaders.planning_inputs_load(
+        run_id=run.pk, starts_on=starts_on, cap_days=settings.contact_cap_days, rules=rules
+    )
+    lap("load")
+    plan = planning.plan_round(
+        inputs,
+        rules,
+        run_id=run.pk,
+        starts_on=starts_on,
+        contact_cap=settings.contact_cap,
+        control_share=settings.control_share,
+        daily_capacity=settings.daily_capacity,
+        default_window=settings.default_window,
+        fallback_channels=settings.fallback_channels,
+    )
+    lap("plan")
     try:
         with transaction.atomic():
             round_ = Round.objects.create(run=run, starts_on=starts_on, settings=settings.to_dict())
-            inputs = loaders.planning_inputs_load(
-                run_id=run.pk,
-                starts_on=starts_on,
-                cap_days=settings.contact_cap_days,
-                rules=rules,
-            )
-            lap("load")
-            plan = planning.plan_round(
-                inputs,
-                rules,
-                run_id=run.pk,
-                starts_on=starts_on,
-                contact_cap=settings.contact_cap,
-                control_share=settings.control_share,
-                daily_capacity=settings.daily_capacity,
-                default_window=settings.default_window,
-                fallback_channels=settings.fallback_channels,
-            )
-            lap("plan")
             target_ids = loaders.targets_write(round_, plan.targets)
             lap("targets")
             loaders.tasks_write(round_=round_, tasks=plan.tasks, target_ids=target_ids, now=now)
