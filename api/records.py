@@ -321,9 +321,10 @@ class RecordSpec:
     run_model_clean: bool = True
     #: Set-based checks that need the database: (spec, items) → None, adding errors.
     batch_checks: list[Callable[..., None]] = field(default_factory=list)
-    #: Called in the batch's transaction with the ids of the rows it created (set-based work
-    #: that new rows start, such as the service-lane alerts of new service orders).
-    after_create: Callable[[list[int]], None] | None = None
+    #: Called in the batch's transaction with the records it created (their ``id`` and
+    #: ``row``): set-based work that new rows start, such as the workshop alerts of new
+    #: service orders.
+    after_create: Callable[[list[Any]], None] | None = None
     description: Any = ""
 
     def __post_init__(self) -> None:

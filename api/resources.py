@@ -84,9 +84,9 @@ def _derive_complaint(row: dict[str, Any], now: dt.datetime) -> None:
     row["resolved_at"] = complaint_resolved_at(row["status"], row["resolved_at"], now)
 
 
-def _service_lane_alerts(order_ids: list[int]) -> None:
+def _service_lane_alerts(items: list) -> None:
     """A customer worth a word is in the workshop now: a task for their advisor (R5)."""
-    service_lane_alerts_create(order_ids=order_ids)
+    service_lane_alerts_create(orders=[(i.id, i.row["opened_on"]) for i in items])
 
 
 # --- checks over the whole batch, each with one query ------------------------------------------

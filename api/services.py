@@ -542,7 +542,7 @@ def _upsert_once(spec: RecordSpec, items: list[Item], user: Any) -> None:
     # commit as possible (the incremental feed holds back rows of open transactions).
     _write(spec, items, timezone.now())
     if spec.after_create:
-        spec.after_create([i.id for i in items if i.status == Outcome.CREATED])
+        spec.after_create([i for i in items if i.status == Outcome.CREATED])
 
 
 def _is_unique_violation(error: IntegrityError) -> bool:

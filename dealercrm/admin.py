@@ -279,7 +279,8 @@ class ServiceOrderWithAlertsAdmin(ServiceOrderAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if not change:
-            service_lane_alerts_create(order_ids=[form.instance.pk])
+            order = form.instance
+            service_lane_alerts_create(orders=[(order.pk, order.opened_on)])
 
 
 admin.site.unregister(ServiceOrder)

@@ -23,25 +23,33 @@ from winback.staff import managers_of
 ALERT_OPEN_DAYS = 2
 
 
-def service_lane_alerts_create(*, order_ids: Sequence[int], now: dt.datetime | None = None) -> int:
-    """For service orders that just arrived, a task due today for the customer's advisor when
-    the customer is at risk or lost, sits in a 6+/7+ nine cell, or has a loan ending within the
-    configured days: "the customer is in the workshop now". One SELECT and one INSERT whatever
-    the number of orders; orders opened before yesterday (history being synced) are ignored.
-    Returns how many tasks were created (none when ``SERVICE_LANE_ALERTS`` is off)."""
-    if not order_ids or not django_settings.SERVICE_LANE_ALERTS:
-        return 0
+def in_the_workshop(opened_on: dt.date, today: dt.date) -> bool:
+    """A service order opened today or yesterday is a visit; an older one is history being
+    synced, and starts no alert."""
+    return opened_on >= today - dt.timedelta(days=1)
+
+
+def service_lane_alerts_create(
+    *, orders: Sequence[tuple[int, dt.date]], now: dt.datetime | None = None
+) -> int:
+    """For service orders that just arrived (``(id, opened_on)`` pairs), a task due today for
+    the customer's advisor when the customer is at risk or lost, sits in a 6+/7+ nine cell, or
+    has a loan ending within the configured days: "the customer is in the workshop now". Orders
+    that are history (:func:`in_the_workshop`) cost nothing; for the others one SELECT and one
+    INSERT, whatever their number. A customer already holding an open workshop task gets no
+    second. Returns how many tasks were created (none when ``SERVICE_LANE_ALERTS`` is off)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
+    visits = [pk for pk, opened_on in orders if in_the_workshop(opened_on, today)]
+    if not visits or not django_settings.SERVICE_LANE_ALERTS:
+        return 0
     settings = WinbackConfiguration.active_settings()
     run = scoring_run_current()
     score = CustomerScore.objects.filter(run=run, customer_id=OuterRef("customer_id"))
     cells = Q()
     for tier in settings.service_lane_cells:
         cells |= Q(nine_cell__startswith=f"{tier}/")
-    worth = CustomerScore.objects.filter(run=run, customer_id=OuterRef("customer_id")).filter(
-        Q(status__in=(Status.AT_RISK, Status.LOST)) | cells
-    )
+    worth = score.filter(Q(status__in=(Status.AT_RISK, Status.LOST)) | cells)
     loan = Purchase.objects.filter(
         customer_id=OuterRef("customer_id"),
         finance_end_date__gte=today,
@@ -50,14 +58,14 @@ def service_lane_alerts_create(*, order_ids: Sequence[int], now: dt.datetime | N
     refuses = ContactPreference.objects.filter(
         customer_id=OuterRef("customer_id"), do_not_contact=True
     )
+    alerted = Task.objects.open().filter(
+        customer_id=OuterRef("customer_id"), kind=TaskKind.SERVICE_LANE
+    )
     rows = (
-        ServiceOrder.objects.filter(
-            pk__in=list(order_ids),
-            opened_on__gte=today - dt.timedelta(days=1),
-            customer__sales_advisor__is_active=True,
-        )
+        ServiceOrder.objects.filter(pk__in=visits, customer__sales_advisor__is_active=True)
         .filter(Exists(worth) | Exists(loan))
         .exclude(Exists(refuses))
+        .exclude(Exists(alerted))
         .annotate(future_value=Subquery(score.values("future_value")[:1]))
         .values("id", "customer_id", "customer__sales_advisor_id", "future_value")
         .order_by("customer_id", "-id")
@@ -82,15 +90,10 @@ def service_lane_alerts_create(*, order_ids: Sequence[int], now: dt.datetime | N
                 updated_at=now,
             )
         )
-    # Counted before and after: conflicts are ignored, and the same orders synced again must
-    # not count the tasks their first sync created.
-    alerts = Task.objects.filter(
-        kind=TaskKind.SERVICE_LANE, service_order_id__in=[t.service_order_id for t in tasks]
-    )
-    before = alerts.count()
     with transaction.atomic():
+        # A workshop task another sync created since the SELECT is kept (one open per customer).
         Task.objects.bulk_create(tasks, ignore_conflicts=True)
-    return alerts.count() - before
+    return len(tasks)
 
 
 @transaction.atomic

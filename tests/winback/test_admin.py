@@ -161,3 +161,29 @@ def test_the_user_admin_action_opens_the_handover_form_for_the_leaver(admin_clie
     form = admin_client.get(response["Location"])
     assert form.context["adminform"].form.initial["leaver"] == str(advisor.pk)
     assert get_user_model().objects.get(pk=advisor.pk).is_active
+
+
+def test_a_service_order_entered_in_the_admin_alerts_the_advisor(admin_client, advisor):
+    from django.utils import timezone
+
+    from segmentation.models import Status
+
+    customer = factories.CustomerFactory(sales_advisor=advisor)
+    vehicle = factories.VehicleFactory(owner=customer)
+    run = factories.ScoringRunFactory(month=timezone.localdate().replace(day=1))
+    factories.CustomerScoreFactory(run=run, customer=customer, status=Status.LOST)
+    response = admin_client.post(
+        reverse("admin:vehicles_serviceorder_add"),
+        {
+            "customer": customer.pk,
+            "vehicle": vehicle.pk,
+            "opened_on": timezone.localdate().isoformat(),
+            "lines-TOTAL_FORMS": "0",
+            "lines-INITIAL_FORMS": "0",
+            "lines-MIN_NUM_FORMS": "0",
+            "lines-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 302, response.content[:1000]
+    (task,) = Task.objects.filter(kind=TaskKind.SERVICE_LANE)
+    assert (task.customer, task.assignee) == (customer, advisor)

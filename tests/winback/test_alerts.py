@@ -47,6 +47,10 @@ def _in_workshop(advisor, run, score: dict | None, *, opened_on: dt.date, **cust
     return ServiceOrderFactory(customer=person, opened_on=opened_on)
 
 
+def _visits(*orders) -> list[tuple[int, dt.date]]:
+    return [(order.pk, order.opened_on) for order in orders]
+
+
 def _alerted() -> dict[int, Task]:
     return {t.customer_id: t for t in Task.objects.filter(kind=TaskKind.SERVICE_LANE)}
 
@@ -68,7 +72,7 @@ def test_a_customer_worth_a_word_in_the_workshop_gets_a_task_for_their_advisor(a
     not_worth = _in_workshop(advisor, run, {**ACTIVE, "nine_cell": "5+/high"}, opened_on=today)
     unscored = _in_workshop(advisor, run, None, opened_on=today)
     orders = [*worth.values(), not_worth, unscored]
-    created = service_lane_alerts_create(order_ids=[o.pk for o in orders])
+    created = service_lane_alerts_create(orders=_visits(*orders))
     assert created == len(worth)
     alerted = _alerted()
     assert set(alerted) == {o.customer_id for o in worth.values()}
@@ -95,23 +99,23 @@ def test_a_loan_ending_soon_makes_a_workshop_visit_worth_a_word(advisor, run, to
             finance_term_months=48,
             finance_end_date=today + dt.timedelta(days=days),
         )
-    assert service_lane_alerts_create(order_ids=[soon.pk, later.pk]) == 1
+    assert service_lane_alerts_create(orders=_visits(soon, later)) == 1
     assert set(_alerted()) == {soon.customer_id}
 
 
 def test_orders_older_than_yesterday_are_history_not_a_visit(advisor, run, today):
     old = _in_workshop(advisor, run, LOST, opened_on=today - dt.timedelta(days=2))
-    assert service_lane_alerts_create(order_ids=[old.pk]) == 0
+    assert service_lane_alerts_create(orders=_visits(old)) == 0
     assert not _alerted()
 
 
 def test_a_customer_gets_one_workshop_task_however_many_orders(advisor, run, today):
     first = _in_workshop(advisor, run, LOST, opened_on=today)
     second = ServiceOrderFactory(customer=first.customer, vehicle=first.vehicle, opened_on=today)
-    assert service_lane_alerts_create(order_ids=[first.pk, second.pk]) == 1
+    assert service_lane_alerts_create(orders=_visits(first, second)) == 1
     assert Task.objects.filter(customer=first.customer).count() == 1
     # The same orders synced again create nothing more.
-    assert service_lane_alerts_create(order_ids=[first.pk, second.pk]) == 0
+    assert service_lane_alerts_create(orders=_visits(first, second)) == 0
     assert Task.objects.filter(customer=first.customer).count() == 1
 
 
@@ -124,7 +128,7 @@ def test_no_workshop_task_for_do_not_contact_or_customers_without_an_active_advi
         UserFactory(is_active=False, role=Role.SALES_ADVISOR), run, LOST, opened_on=today
     )
     nobody = _in_workshop(None, run, LOST, opened_on=today)
-    assert service_lane_alerts_create(order_ids=[refuses.pk, gone.pk, nobody.pk]) == 0
+    assert service_lane_alerts_create(orders=_visits(refuses, gone, nobody)) == 0
     assert not _alerted()
 
 
@@ -133,7 +137,7 @@ def test_only_the_current_runs_scores_count(advisor, today):
     order = _in_workshop(advisor, old_run, LOST, opened_on=today)
     current = run_ending(today.replace(day=1) - dt.timedelta(days=1))
     CustomerScoreFactory(run=current, customer=order.customer, **ACTIVE)
-    assert service_lane_alerts_create(order_ids=[order.pk]) == 0
+    assert service_lane_alerts_create(orders=_visits(order)) == 0
 
 
 # --- late complaint responses (R3.3) ----------------------------------------------------------
@@ -190,7 +194,7 @@ def test_one_escalation_per_customer_and_none_twice_while_it_is_open(manager, ma
 def test_a_dealership_can_turn_service_lane_alerts_off(settings, advisor, run, today):
     order = _in_workshop(advisor, run, LOST, opened_on=today)
     settings.SERVICE_LANE_ALERTS = False
-    assert service_lane_alerts_create(order_ids=[order.pk]) == 0
+    assert service_lane_alerts_create(orders=_visits(order)) == 0
     assert not Task.objects.exists()
     settings.SERVICE_LANE_ALERTS = True
-    assert service_lane_alerts_create(order_ids=[order.pk]) == 1
+    assert service_lane_alerts_create(orders=_visits(order)) == 1
