@@ -79,10 +79,17 @@ def _lines_of(i: int) -> list[dict[str, Any]]:
     ]
 
 
-def order_record(i: int, customers: int, today: dt.date) -> dict[str, Any]:
-    """The i-th service order of the benchmark: deterministic, valid, 1–4 lines."""
+#: Days back over which the orders are spread by default (eight years of history).
+HISTORY_DAYS = 3000
+
+
+def order_record(
+    i: int, customers: int, today: dt.date, days: int = HISTORY_DAYS
+) -> dict[str, Any]:
+    """The i-th service order of the benchmark: deterministic, valid, 1–4 lines, opened in the
+    ``days`` days before today (``days=1``: all yesterday, a day of live workshop visits)."""
     c = i % customers
-    opened = today - dt.timedelta(days=1 + (i * 37) % 3000)
+    opened = today - dt.timedelta(days=1 + (i * 37) % days)
     return {
         "source": SOURCE,
         "external_id": f"BO{i:09d}",
@@ -202,18 +209,23 @@ def reference_data_create(*, customers: int) -> None:
         cursor.execute("ANALYZE customers_customer; ANALYZE vehicles_vehicle")
 
 
-def batch_bodies(*, orders: int, customers: int, batch_size: int, today: dt.date) -> list[bytes]:
+def batch_bodies(
+    *, orders: int, customers: int, batch_size: int, today: dt.date, days: int = HISTORY_DAYS
+) -> list[bytes]:
     """The request bodies, JSON-encoded in advance (not timed)."""
     bodies = []
     for start in range(0, orders, batch_size):
         records = [
-            order_record(i, customers, today) for i in range(start, min(orders, start + batch_size))
+            order_record(i, customers, today, days)
+            for i in range(start, min(orders, start + batch_size))
         ]
         bodies.append(json.dumps({"records": records}, ensure_ascii=False).encode())
     return bodies
 
 
-def floor_seconds(*, orders: int, customers: int, today: dt.date) -> float:
+def floor_seconds(
+    *, orders: int, customers: int, today: dt.date, days: int = HISTORY_DAYS
+) -> float:
     """Seconds to COPY the same order and line rows into the same tables (rolled back)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT external_id, id FROM customers_customer WHERE source = %s", [SOURCE])
@@ -233,7 +245,7 @@ def floor_seconds(*, orders: int, customers: int, today: dt.date) -> float:
         "detailing": "discretionary",
     }
     for i in range(orders):
-        r = order_record(i, customers, today)
+        r = order_record(i, customers, today, days)
         pk = first_id + i
         order_rows.append(
             (

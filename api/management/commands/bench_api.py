@@ -31,6 +31,12 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=None, help=_("default: orders / 10"))
         parser.add_argument("--workers", type=int, default=3, help=_("gunicorn workers"))
         parser.add_argument("--clients", type=int, default=3, help=_("concurrent connections"))
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=bench.HISTORY_DAYS,
+            help=_("spread the orders over this many days back (1: all yesterday, live visits)"),
+        )
 
     def handle(self, *args, **options) -> None:
         if connection.vendor != "postgresql":
@@ -45,7 +51,7 @@ class Command(BaseCommand):
         bench.orders_delete()
         bench.reference_data_create(customers=customers)
         bodies = bench.batch_bodies(
-            orders=orders, customers=customers, batch_size=size, today=today
+            orders=orders, customers=customers, batch_size=size, today=today, days=options["days"]
         )
         replay_bodies = bodies[: -(-replay // size)] if replay else []
         key = bench.dms_token()
@@ -54,8 +60,11 @@ class Command(BaseCommand):
             f"({sum(map(len, bodies)) / 1e6:,.0f} MB of JSON) in {time.perf_counter() - t0:.0f} s"
         )
 
-        floor_new = bench.floor_seconds(orders=orders, customers=customers, today=today)
-        floor_replay = bench.floor_seconds(orders=replay, customers=customers, today=today)
+        days = options["days"]
+        floor_new = bench.floor_seconds(orders=orders, customers=customers, today=today, days=days)
+        floor_replay = bench.floor_seconds(
+            orders=replay, customers=customers, today=today, days=days
+        )
         bench.vacuum(["vehicles_serviceorder", "vehicles_serviceorderline"])
 
         server = bench.Server(options["workers"])
