@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.conf import settings as django_settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -70,6 +70,13 @@ def service_lane_alerts_create(
         .values("id", "customer_id", "customer__sales_advisor_id", "future_value")
         .order_by("customer_id", "-id")
     )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The planner prices a 5,000-id IN list high enough to JIT-compile this small
+            # query (about 40 ms a sync batch); it runs faster interpreted.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        rows = list(rows)
     tasks, seen = [], set()
     for row in rows:
         if row["customer_id"] in seen:
@@ -90,9 +97,8 @@ def service_lane_alerts_create(
                 updated_at=now,
             )
         )
-    with transaction.atomic():
-        # A workshop task another sync created since the SELECT is kept (one open per customer).
-        Task.objects.bulk_create(tasks, ignore_conflicts=True)
+    # A workshop task another sync created since the SELECT is kept (one open per customer).
+    Task.objects.bulk_create(tasks, ignore_conflicts=True)
     return len(tasks)
 
 
