@@ -170,7 +170,7 @@ def _task_for_update(task: Task) -> Task:
     # changes only through its one open task, so the task lock serialises those changes.
     task = (
         Task.objects.select_for_update(of=("self",))
-        .select_related("target", "customer__contact_preference", "assignee")
+        .select_related("target", "customer")
         .get(pk=task.pk)
     )
     if task.status != TaskStatus.OPEN:
