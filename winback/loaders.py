@@ -313,7 +313,7 @@ def targets_write(round_: Round, targets: pd.DataFrame) -> pd.DataFrame:
 
 def due_at(due_on: pd.Series, window: pd.Series) -> pd.Series:
     """Aware start of each task's time window on its due day (local time)."""
-    hours = window.map(WINDOW_START_HOURS).fillna(10).astype(int)
+    hours = window.map(WINDOW_START_HOURS).fillna(WINDOW_START_HOURS["working_hours"]).astype(int)
     local = pd.to_datetime(due_on) + pd.to_timedelta(hours, unit="h")
     return local.dt.tz_localize(settings.TIME_ZONE)
 

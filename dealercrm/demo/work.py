@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
@@ -87,11 +87,12 @@ FEEDBACK = {
 
 @dataclass
 class WorkReport:
+    """What the demo year of work did, for the command to print."""
+
     rounds: int = 0
     tasks_closed: int = 0
     came_back: int = 0
     leads_closed: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def demo_work_seed(

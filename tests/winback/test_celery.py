@@ -17,6 +17,7 @@ from segmentation.models import RunStatus, ScoringRun
 from segmentation.tasks import score_month
 from tests.celery_worker import celery_worker, needs_real_worker
 from tests.factories import ScoringRunFactory
+from winback.defaults import winback_defaults_install
 from winback.models import Round, Target, Task
 from winback.tasks import daily_task, round_generate_task
 
@@ -96,6 +97,8 @@ def test_the_daily_task_reports_what_it_did(eager):
 @pytest.mark.django_db(transaction=True)
 @needs_real_worker
 def test_a_real_worker_scores_the_month_and_then_plans_its_round():
+    # A transactional test before this one may have flushed the migration's default rules.
+    winback_defaults_install()
     call_command("seed_demo", customers=120, seed=4, as_of=AS_OF, stdout=StringIO())
     # The round task goes to the default queue once the scoring task's run is committed.
     with celery_worker(also=(celery_app.conf.task_default_queue,)) as queue:
