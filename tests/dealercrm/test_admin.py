@@ -7,13 +7,12 @@ import datetime as dt
 
 import pytest
 from django.contrib import admin
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from contacts.models import Complaint, ComplaintStatus, ComplaintStatusChange
 from tests import factories
+from tests.admin_pages import admin_url, queries_of_get
 
 pytestmark = pytest.mark.django_db
 
@@ -38,18 +37,6 @@ FACTORIES = {
 }
 
 
-def _url(label: str, view: str, *args) -> str:
-    app_label, model = label.split(".")
-    return reverse(f"admin:{app_label}_{model}_{view}", args=args)
-
-
-def _queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    return len(ctx.captured_queries)
-
-
 def test_every_project_model_has_an_admin_and_a_factory_here():
     registered = {
         m._meta.label_lower
@@ -63,9 +50,9 @@ def test_every_project_model_has_an_admin_and_a_factory_here():
 def test_changelist_query_count_does_not_grow_with_rows(admin_client, label):
     factory = FACTORIES[label]
     factory.create_batch(3)
-    few = _queries(admin_client, _url(label, "changelist"))
+    few = queries_of_get(admin_client, admin_url(label, "changelist"))
     factory.create_batch(15)
-    many = _queries(admin_client, _url(label, "changelist"))
+    many = queries_of_get(admin_client, admin_url(label, "changelist"))
     assert many == few
     assert many <= 12
 
@@ -73,8 +60,8 @@ def test_changelist_query_count_does_not_grow_with_rows(admin_client, label):
 @pytest.mark.parametrize("label", sorted(FACTORIES))
 def test_add_and_change_pages_render(admin_client, label):
     obj = FACTORIES[label]()
-    assert _queries(admin_client, _url(label, "add")) <= 25
-    assert _queries(admin_client, _url(label, "change", obj.pk)) <= 30
+    assert queries_of_get(admin_client, admin_url(label, "add")) <= 25
+    assert queries_of_get(admin_client, admin_url(label, "change", obj.pk)) <= 30
 
 
 def _customer_with_history(orders: int):
@@ -104,7 +91,7 @@ def test_customer_page_costs_the_same_with_a_long_history(admin_client):
     short = _customer_with_history(orders=1)
     long = _customer_with_history(orders=20)
     url = "admin:customers_customer_change"
-    assert _queries(admin_client, reverse(url, args=[long.pk])) == _queries(
+    assert queries_of_get(admin_client, reverse(url, args=[long.pk])) == queries_of_get(
         admin_client, reverse(url, args=[short.pk])
     )
 

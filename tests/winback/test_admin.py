@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dealercrm.roles import Role
 from tests import factories
+from tests.admin_pages import admin_url, queries_of_get
 from winback.models import Lead, Reassignment, SkipReason, Target, Task, TaskKind, TaskStatus
 
 pytestmark = pytest.mark.django_db
@@ -29,24 +28,12 @@ FACTORIES = {
 }
 
 
-def _url(label: str, view: str, *args) -> str:
-    app_label, model = label.split(".")
-    return reverse(f"admin:{app_label}_{model}_{view}", args=args)
-
-
-def _queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    return len(ctx.captured_queries)
-
-
 @pytest.mark.parametrize("label", sorted(FACTORIES))
 def test_changelist_query_count_does_not_grow_with_rows(admin_client, label):
     FACTORIES[label].create_batch(3)
-    few = _queries(admin_client, _url(label, "changelist"))
+    few = queries_of_get(admin_client, admin_url(label, "changelist"))
     FACTORIES[label].create_batch(12)
-    many = _queries(admin_client, _url(label, "changelist"))
+    many = queries_of_get(admin_client, admin_url(label, "changelist"))
     assert many == few
     assert many <= 14
 
@@ -54,7 +41,7 @@ def test_changelist_query_count_does_not_grow_with_rows(admin_client, label):
 @pytest.mark.parametrize("label", sorted(FACTORIES))
 def test_change_pages_render(admin_client, label):
     obj = FACTORIES[label]()
-    assert _queries(admin_client, _url(label, "change", obj.pk)) <= 40
+    assert queries_of_get(admin_client, admin_url(label, "change", obj.pk)) <= 40
 
 
 def test_the_round_page_shows_its_report_by_rule_and_cause(admin_client):
@@ -77,7 +64,7 @@ def test_the_round_page_shows_its_report_by_rule_and_cause(admin_client):
             ],
         }
     )
-    page = admin_client.get(_url("winback.round", "change", round_.pk)).content.decode()
+    page = admin_client.get(admin_url("winback.round", "change", round_.pk)).content.decode()
     assert "流失客户挽回" in page and "contact cap reached" in page
     assert "contact_cap" not in page
 
@@ -86,15 +73,15 @@ def test_an_advisor_sees_only_tasks_of_their_own_customers(client, advisor, othe
     mine = factories.TaskFactory(customer=factories.CustomerFactory(sales_advisor=advisor))
     theirs = factories.TaskFactory(customer=factories.CustomerFactory(sales_advisor=other_advisor))
     client.force_login(advisor)
-    shown = client.get(_url("winback.task", "changelist")).context["cl"].result_list
+    shown = client.get(admin_url("winback.task", "changelist")).context["cl"].result_list
     assert [t.pk for t in shown] == [mine.pk]
-    assert client.get(_url("winback.task", "change", theirs.pk)).status_code == 302
+    assert client.get(admin_url("winback.task", "change", theirs.pk)).status_code == 302
 
 
 def test_the_skip_action_closes_tasks_through_the_service(admin_client, admin_user):
     task = factories.TaskFactory(target=factories.TargetFactory())
     response = admin_client.post(
-        _url("winback.task", "changelist"),
+        admin_url("winback.task", "changelist"),
         {"action": "skip_came_back", "_selected_action": [task.pk]},
     )
     assert response.status_code == 302
@@ -110,7 +97,7 @@ def test_the_skip_action_closes_tasks_through_the_service(admin_client, admin_us
 def test_a_lead_opened_in_the_admin_gets_its_first_call(admin_client, advisor):
     customer = factories.CustomerFactory(sales_advisor=advisor)
     response = admin_client.post(
-        _url("winback.lead", "add"),
+        admin_url("winback.lead", "add"),
         {"customer": customer.pk, "source": "inquiry", "owner": advisor.pk, "note": "展厅来访"},
     )
     assert response.status_code == 302, response.content[:500]
