@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -381,18 +382,20 @@ class TimeWindow(models.TextChoices):
     EVENING = "evening", _("Evening (18–21)")
 
 
-def _validate_choice_list(value: Any, choices: type[models.TextChoices], field: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+def validate_choice_list(value: Any, allowed: Sequence[str], field: str) -> list:
+    """A JSON list field's value: a list of allowed values (numbers are compared as text, e.g.
+    value tiers), none twice; raises ``ValidationError`` naming ``field`` otherwise."""
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
         raise ValidationError({field: _("Give a list.")})
-    unknown = [v for v in value if v not in choices.values]
+    unknown = [str(v) for v in value if str(v) not in allowed]
     if unknown:
         raise ValidationError(
             {
                 field: _("Unknown value(s): %(unknown)s; allowed: %(allowed)s.")
-                % {"unknown": ", ".join(unknown), "allowed": ", ".join(choices.values)}
+                % {"unknown": ", ".join(unknown), "allowed": ", ".join(allowed)}
             }
         )
-    if len(set(value)) != len(value):
+    if len({str(v) for v in value}) != len(value):
         raise ValidationError({field: _("A value is listed twice.")})
     return value
 
@@ -438,9 +441,9 @@ class ContactPreference(SyncedModel):
 
     def clean(self) -> None:
         super().clean()
-        _validate_choice_list(self.preferred_channels, Channel, "preferred_channels")
-        _validate_choice_list(self.disliked_channels, Channel, "disliked_channels")
-        _validate_choice_list(self.time_windows, TimeWindow, "time_windows")
+        validate_choice_list(self.preferred_channels, Channel.values, "preferred_channels")
+        validate_choice_list(self.disliked_channels, Channel.values, "disliked_channels")
+        validate_choice_list(self.time_windows, TimeWindow.values, "time_windows")
         both = set(self.preferred_channels) & set(self.disliked_channels)
         if both:
             raise ValidationError(

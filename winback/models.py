@@ -30,7 +30,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from contacts.models import Complaint, ContactLog, ContactType
-from customers.models import Channel, Customer, TimeWindow, visible_customers_q
+from customers.models import (
+    Channel,
+    Customer,
+    TimeWindow,
+    validate_choice_list,
+    visible_customers_q,
+)
 from segmentation.models import (
     ActiveConfiguration,
     ChurnIndicator,
@@ -212,19 +218,6 @@ class ContactPlanStep(models.Model):
         return str(_("Step %(n)s of %(plan)s") % {"n": self.number, "plan": self.plan})
 
 
-def _validate_list(value: Any, allowed: list[str], field: str) -> None:
-    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
-        raise ValidationError({field: _("Give a list.")})
-    unknown = [str(v) for v in value if str(v) not in allowed]
-    if unknown:
-        raise ValidationError(
-            {
-                field: _("Unknown value(s): %(unknown)s; allowed: %(allowed)s.")
-                % {"unknown": ", ".join(unknown), "allowed": ", ".join(allowed)}
-            }
-        )
-
-
 #: Nine cells a rule may name (R4.2): vehicle age tier × satisfaction band.
 NINE_CELLS = [f"{age}/{band}" for age in ("5+", "6+", "7+") for band in ("low", "medium", "high")]
 
@@ -321,10 +314,10 @@ class GenerationRule(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        _validate_list(self.statuses, list(Status.values), "statuses")
-        _validate_list(self.value_tiers, ["1", "2", "3", "4", "5"], "value_tiers")
-        _validate_list(self.nine_cells, NINE_CELLS, "nine_cells")
-        _validate_list(self.rfm_segments, list(RfmSegment.values), "rfm_segments")
+        validate_choice_list(self.statuses, list(Status.values), "statuses")
+        validate_choice_list(self.value_tiers, ["1", "2", "3", "4", "5"], "value_tiers")
+        validate_choice_list(self.nine_cells, NINE_CELLS, "nine_cells")
+        validate_choice_list(self.rfm_segments, list(RfmSegment.values), "rfm_segments")
         if bool(self.indicator) != (self.indicator_min is not None):
             raise ValidationError(
                 {"indicator_min": _("Name an indicator and its minimum together.")}
@@ -414,8 +407,8 @@ class Offer(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        _validate_list(self.categories, list(LineCategory.values), "categories")
-        _validate_list(self.reasons, list(ChurnReason.values), "reasons")
+        validate_choice_list(self.categories, list(LineCategory.values), "categories")
+        validate_choice_list(self.reasons, list(ChurnReason.values), "reasons")
         if self.max_annual_spend is not None and self.max_annual_spend < self.min_annual_spend:
             raise ValidationError({"max_annual_spend": _("The range is upside down.")})
 

@@ -47,3 +47,21 @@ def test_missing_settings_take_their_defaults_and_the_active_row_is_used():
     assert active.contact_cap == 1
     assert active.control_share == WorkSettings().control_share
     assert WorkSettings.from_dict(active.to_dict()) == active
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("statuses", ["lost", "lost"], "listed twice"),
+        ("value_tiers", [1, 9], "Unknown value"),
+        ("nine_cells", ["9+/low"], "Unknown value"),
+        ("rfm_segments", "lost", "Give a list"),
+    ],
+)
+def test_a_rule_names_only_known_values_once(field, value, message):
+    from tests.factories import GenerationRuleFactory
+
+    rule = GenerationRuleFactory.build(plan=GenerationRuleFactory().plan, **{field: value})
+    with pytest.raises(ValidationError) as error:
+        rule.full_clean()
+    assert message in " ".join(error.value.message_dict[field])
