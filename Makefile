@@ -10,7 +10,7 @@ DEMO_SEED ?= 42
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo serve test lint format messages clean
+.PHONY: install demo serve test lint format messages assets clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "DealerCRM needs Python 3.11; set PYTHON=/path/to/python3.11")'
@@ -49,6 +49,13 @@ format: install
 messages: install
 	$(BIN)/python manage.py makemessages --locale zh_Hans --locale en --no-obsolete --ignore '.venv/*' --ignore 'var/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+# Rebuild the vendored front-end files in static/vendor/ from assets/package-lock.json (needs
+# Node.js and npm; the built files are committed, so `make demo` needs neither).
+assets:
+	cd assets && npm ci --no-audit --no-fund
+	mkdir -p static/vendor/echarts
+	cp assets/node_modules/echarts/dist/echarts.min.js assets/node_modules/echarts/LICENSE static/vendor/echarts/
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .import_linter_cache

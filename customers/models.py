@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.validators import (
@@ -528,3 +529,43 @@ class ValueEvent(SyncedModel):
             )
         if self.referred_customer_id and self.referred_customer_id == self.customer_id:
             raise ValidationError({"referred_customer": _("A customer cannot refer themselves.")})
+
+
+class DataAccessAction(models.TextChoices):
+    REVEAL = "reveal", _("Revealed contact data")
+    EXPORT = "export", _("Exported")
+    BULK_READ = "bulk_read", _("Read in bulk")
+
+
+class DataAccessLog(models.Model):
+    """Who saw or took personal data, when, what and how much (R7.2): every reveal of a masked
+    field and every export. Managers read it; nobody edits it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="data_access_logs",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    action = models.CharField(_("action"), max_length=12, choices=DataAccessAction.choices)
+    what = models.CharField(_("what"), max_length=128)
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    filters = models.JSONField(_("filter"), default=dict, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "at"], name="dataaccess_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_action_display()} · {self.what}"

@@ -1,13 +1,16 @@
-"""Writes on customers: what the department learns about a customer's situation (R1.2)."""
+"""Writes on customers: what the department learns about a customer's situation (R1.2), and
+the audit of who saw or took their personal data (R7.2)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from customers.models import Customer, ProfileObservation
+from customers.masking import CONTACT_FIELDS, may_reveal
+from customers.models import Customer, DataAccessAction, DataAccessLog, ProfileObservation
 
 
 @transaction.atomic
@@ -36,3 +39,44 @@ def profile_observation_create(
     observation.full_clean()
     observation.save()
     return observation
+
+
+@transaction.atomic
+def data_access_record(
+    *,
+    user: Any,
+    action: str,
+    what: str,
+    rows: int = 0,
+    filters: dict | None = None,
+    customer: Customer | None = None,
+) -> DataAccessLog:
+    """Log one access to personal data (a reveal, an export, a bulk read) for the managers'
+    audit (R7.2)."""
+    return DataAccessLog.objects.create(
+        user=user,
+        action=action,
+        what=what[:128],
+        rows=rows,
+        filters=filters or {},
+        customer=customer,
+    )
+
+
+def customer_contact_reveal(*, user: Any, customer: Customer, field: str) -> str:
+    """The unmasked value of one contact field, logged. The caller fetched ``customer``
+    through ``visible_to``; raises ``PermissionDenied`` for users who may not reveal and
+    ``ValueError`` for a field the policy does not cover."""
+    if field not in CONTACT_FIELDS:
+        raise ValueError(f"not a contact field: {field}")
+    if not may_reveal(user):
+        raise PermissionDenied
+    value = getattr(customer, field) or ""
+    data_access_record(
+        user=user,
+        action=DataAccessAction.REVEAL,
+        what=str(Customer._meta.get_field(field).verbose_name),
+        rows=1,
+        customer=customer,
+    )
+    return value

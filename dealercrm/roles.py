@@ -169,6 +169,17 @@ def sees_all_customers(user: Any) -> bool:
     return bool(user.is_superuser or user_roles(user) & ROLES_SEEING_ALL)
 
 
+#: Roles that may export lists and reports to Excel (each export is logged).
+ROLES_EXPORTING = frozenset({Role.SERVICE_MARKETING, Role.MANAGER})
+
+
+def may_export(user: Any) -> bool:
+    """True for users who may download lists and reports as Excel files."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser or user_roles(user) & ROLES_EXPORTING)
+
+
 def roles_sync(apps: Any, roles: Iterable[Role] = tuple(Role)) -> None:
     """Create the role groups and set their permissions to exactly :data:`ROLE_PERMISSIONS`.
 

@@ -1,9 +1,13 @@
-"""Top-level URL configuration."""
+"""Top-level URL configuration.
+
+The API is unprefixed; people's pages sit under ``i18n_patterns`` so ``/en/…`` serves English
+and the unprefixed paths the default language (Simplified Chinese).
+"""
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from dealercrm import views
 
@@ -14,6 +18,11 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.home, name="home"),
+    path("", include("winback.urls")),
+    path("", include("segmentation.urls")),
+    path("", include("reports.urls")),
     prefix_default_language=False,
 )

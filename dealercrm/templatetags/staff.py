@@ -1,0 +1,96 @@
+"""Formatting for people: money, shares, scores, Beijing times and choice labels (no raw
+codes or 16-decimal floats reach a page)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+def _number(value: Any, digits: int) -> str:
+    return formats.number_format(
+        Decimal(str(round(float(value), digits))), digits, force_grouping=True
+    )
+
+
+@register.filter
+def money(value: Any, digits: int = 2) -> str:
+    """``3713.71000000`` → ``¥3,713.71``; empty for no value."""
+    if value is None or value == "":
+        return "—"
+    amount = float(value)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}¥{_number(abs(amount), int(digits))}"
+
+
+@register.filter
+def num(value: Any, digits: int = 0) -> str:
+    """A number with grouping and ``digits`` decimals; a dash for no value."""
+    if value is None or value == "":
+        return "—"
+    return _number(value, int(digits))
+
+
+@register.filter
+def pct(value: Any, digits: int = 0) -> str:
+    """A share (0.371) as a percentage (``37%``); a dash for no value."""
+    if value is None or value == "":
+        return "—"
+    return f"{_number(float(value) * 100, int(digits))}%"
+
+
+@register.filter
+def beijing(value: dt.datetime | None, fmt: str = "Y-m-d H:i") -> str:
+    """A stored (UTC) time in the dealership's time zone (Beijing)."""
+    if value is None:
+        return "—"
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return formats.date_format(value, fmt)
+
+
+@register.filter
+def day(value: dt.date | None, fmt: str = "Y-m-d") -> str:
+    """A date as ``2026-11-30``; a dash for none."""
+    if value is None:
+        return "—"
+    return formats.date_format(value, fmt)
+
+
+@register.filter
+def yesno_label(value: bool | None) -> str:
+    """Yes / No / unknown in the reader's language."""
+    if value is None:
+        return _("unknown")
+    return _("Yes") if value else _("No")
+
+
+@register.filter
+def label(value: Any, choices: Any) -> str:
+    """The label of a choice code: ``{{ code|label:choices }}`` where ``choices`` is a mapping
+    or a ``TextChoices`` class passed in the context."""
+    if value is None or value == "":
+        return "—"
+    mapping = dict(choices.choices) if hasattr(choices, "choices") else dict(choices)
+    return str(mapping.get(value, value))
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: dict, **changes: Any) -> str:
+    """The current query string with ``changes`` applied (``None`` removes a key), for links
+    that keep the page's filters."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
