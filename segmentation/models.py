@@ -129,6 +129,12 @@ class ScoringRun(models.Model):
     settings = models.JSONField(_("settings used"), default=dict, blank=True)
     model = models.JSONField(_("fitted models"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
+    summary = models.JSONField(
+        _("summary"),
+        default=dict,
+        blank=True,
+        help_text=_("Counts and future value per segment and the moves since the previous run."),
+    )
 
     objects = ScoringRunQuerySet.as_manager()
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealercrm.months import month_end, month_start
-from segmentation import loaders, pipeline
+from segmentation import loaders, pipeline, summaries
 from segmentation.models import (
     CustomerScore,
     RunKind,
@@ -100,7 +100,6 @@ def scoring_run_execute(
         _superseded_delete(month, kind, keep=run.pk)
         timings["cleanup"] = time.perf_counter() - t0
         ScoringRun.objects.filter(pk=run.pk).update(timings=timings)
-        return run
     except Exception as error:
         logger.exception("scoring run %s failed", run.pk)
         ScoringRun.objects.filter(pk=run.pk).update(
@@ -111,6 +110,18 @@ def scoring_run_execute(
         )
         CustomerScore.objects.filter(run_id=run.pk).delete()
         raise
+    _summary_fill(run)
+    return run
+
+
+def _summary_fill(run: ScoringRun) -> None:
+    """Store the finished run's summary for the pages (after the commit that made it current).
+    The run has succeeded either way: a summary that fails is built by the first page that
+    reads it, so the failure is logged, not raised."""
+    try:
+        summaries.run_summary_refresh(run)
+    except Exception:
+        logger.exception("summary of scoring run %s failed", run.pk)
 
 
 def _score_in_process(
