@@ -10,6 +10,8 @@
   the offer made and the outcome +1/+2/+3 months later (R5.4-R5.6).
 - :class:`Task`: one planned contact: why, who, when, which channel, how urgent, and how it
   ended (R5.1).
+- :class:`Campaign`: a saved segment filter with a contact plan, an offer, a period and an
+  owner; a manager's approval launches it as targets and tasks like a round's (R5, R6).
 - :class:`Offer`: packages fitted to a customer's spending, offered per churn reason (R5.5).
 - :class:`PurchaseIntent` and :class:`Lead`: repurchase intent and the lead cadence (R5.7, R5.8).
 - :class:`ReportingLine`: whose manager an escalation goes to; :class:`Reassignment`: the log of
@@ -63,6 +65,7 @@ class TaskKind(models.TextChoices):
     LEAD_DROPPED = "lead_dropped", _("Lead left untouched")
     SERVICE_LANE = "service_lane", _("In the workshop now")
     CARE = "care", _("Purchase anniversary care")
+    CAMPAIGN = "campaign", _("Marketing campaign")
 
 
 #: Kinds of outreach that rules plan from the scores; the other kinds answer an event (the
@@ -93,6 +96,7 @@ CONTACT_TYPE_OF_KIND = {
     TaskKind.LEAD_DROPPED: ContactType.SALES_FOLLOW_UP,
     TaskKind.SERVICE_LANE: ContactType.CARE_CALL,
     TaskKind.CARE: ContactType.CARE_CALL,
+    TaskKind.CAMPAIGN: ContactType.WIN_BACK,
 }
 
 
@@ -413,6 +417,100 @@ class Offer(models.Model):
             raise ValidationError({"max_annual_spend": _("The range is upside down.")})
 
 
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("Awaiting approval")
+    RUNNING = "running", _("Approved, running")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Campaign(models.Model):
+    """A marketing campaign (R5, R6): the customers of a saved segment filter, a contact plan,
+    an offer, a period and an owner. Marketing drafts it; a manager's approval launches it
+    (targets, a control group, the plan's first-step tasks), as a round does for its rules;
+    its targets are then measured like a round's (``winback.outcomes``)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    filters = models.JSONField(
+        _("segment filter"),
+        default=dict,
+        blank=True,
+        help_text=_("The segment explorer's filter: month, nine cell, RFM segment, status, tier."),
+    )
+    kind = models.CharField(
+        _("task kind"), max_length=24, choices=TaskKind.choices, default=TaskKind.CAMPAIGN
+    )
+    plan = models.ForeignKey(
+        ContactPlan,
+        verbose_name=_("contact plan"),
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+    )
+    offer = models.ForeignKey(
+        Offer,
+        verbose_name=_("offer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+    )
+    assign_to = models.CharField(
+        _("assign to"), max_length=16, choices=AssignTo.choices, default=AssignTo.SALES_ADVISOR
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    control_share = models.FloatField(
+        _("control share"),
+        validators=[MinValueValidator(0), MaxValueValidator(0.5)],
+        help_text=_("The share of the targets held back, uncontacted, to measure uplift."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    report = models.JSONField(
+        _("launch report"),
+        default=dict,
+        blank=True,
+        help_text=_("Candidates, targets, control group, skipped by reason."),
+    )
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="campaign_period_in_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Round(models.Model):
     """One generation of work from one scoring run: the lock, the settings it used and its
     report. A round exists once per run, so generating twice creates nothing new."""
@@ -460,7 +558,8 @@ class PlanStatus(models.TextChoices):
 
 
 class Target(models.Model):
-    """A customer a round chose for one kind of work (R5.6): contacted, or held back as control.
+    """A customer a round (or a campaign) chose for one kind of work (R5.6): contacted, or held
+    back as control.
 
     A round writes up to a million targets at once, so their references are not database
     foreign keys: PostgreSQL would check and lock the referenced row of every new row at commit
@@ -477,6 +576,20 @@ class Target(models.Model):
         Round,
         verbose_name=_("round"),
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="targets",
+        db_index=False,
+        db_constraint=False,
+    )
+    # A target comes from a round or from a campaign; the partial unique index below serves
+    # the campaign's reads, so the column needs no index of its own.
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="targets",
         db_index=False,
         db_constraint=False,
@@ -555,7 +668,16 @@ class Target(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["round", "customer", "kind"], name="target_one_per_round_customer_kind"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "customer"],
+                condition=Q(campaign__isnull=False),
+                name="target_one_per_campaign_customer",
+            ),
+            models.CheckConstraint(
+                condition=Q(round__isnull=True) | Q(campaign__isnull=True),
+                name="target_of_round_or_campaign",
+            ),
         ]
         indexes = [
             models.Index(fields=["customer", "kind"], name="target_customer_kind"),
