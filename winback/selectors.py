@@ -11,13 +11,16 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from customers.filters import filter_apply
+from segmentation.models import CustomerScore, RunKind, ScoringRun
 from winback.filters import TaskFilter
-from winback.models import Task
+from winback.models import LeadStatus, Task, TaskKind
 
 #: The rows an advisor's phone list shows at most.
 DAILY_LIST_LIMIT = 50
 #: Channels that are a visit, for the calendar of planned visits.
 VISIT_CHANNELS = ("visit_office", "visit_home")
+#: The lead calls an advisor's day lists with their countdown at most.
+LEAD_DEADLINE_LIMIT = 10
 
 
 def task_list(*, user: Any, filters: Mapping) -> QuerySet[Task]:
@@ -60,3 +63,37 @@ def task_calendar(
         start + dt.timedelta(days=i): counts.get(start + dt.timedelta(days=i), 0)
         for i in range(days)
     }
+
+
+def task_scores_current(*, tasks: list[Task]) -> dict[int, CustomerScore]:
+    """The latest monthly scores of the tasks' customers, by customer id, in one query
+    whatever the number of tasks (the components behind a task's churn score, in words on
+    the advisor's day). The tasks are already scoped; customers not scored are absent."""
+    customer_ids = {task.customer_id for task in tasks}
+    if not customer_ids:
+        return {}
+    # The latest current monthly run, as a subquery: the one index on scores leads with it.
+    latest_run = (
+        ScoringRun.objects.current()
+        .filter(kind=RunKind.MONTHLY)
+        .order_by("-month")
+        .values("pk")[:1]
+    )
+    scores = CustomerScore.objects.filter(run_id=latest_run, customer_id__in=customer_ids)
+    return {score.customer_id: score for score in scores}
+
+
+def lead_deadlines(*, user: Any, limit: int = LEAD_DEADLINE_LIMIT) -> list[Task]:
+    """The next open calls of the user's open leads (R5.8), soonest due first, with their
+    customers: the lead cadence counts down from these ``due_at`` times. Read through the
+    user's leads (few, indexed by owner) and each lead's tasks, never the user's open tasks."""
+    return list(
+        Task.objects.open()
+        .filter(
+            kind=TaskKind.LEAD_CADENCE,
+            lead__owner=user,
+            lead__status=LeadStatus.OPEN,
+        )
+        .select_related("customer")
+        .order_by("due_at", "id")[:limit]
+    )
