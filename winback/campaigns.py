@@ -23,16 +23,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.bulk import read_frame, write_frame
 from customers.filters import filter_apply, month_clean
+from dealercrm.months import MonthFormatError, parse_month
 from dealercrm.roles import Role, user_roles
 from segmentation.filters import ScoreFilter
 from segmentation.models import CustomerScore, RfmSegment, Status
 from segmentation.selectors import score_list, scoring_run_current
+from segmentation.summaries import nine_cell_label
 from winback import loaders, planning
 from winback.models import (
     NINE_CELLS,
@@ -71,16 +73,6 @@ VERDICT_LABELS = {
     TOO_EARLY: gettext_lazy("Too early to tell"),
 }
 
-_AGE_WORDS = {
-    "5+": gettext_lazy("car 5+ years old"),
-    "6+": gettext_lazy("car 6+ years old"),
-    "7+": gettext_lazy("car 7+ years old"),
-}
-_BAND_WORDS = {
-    "low": gettext_lazy("low satisfaction"),
-    "medium": gettext_lazy("medium satisfaction"),
-    "high": gettext_lazy("high satisfaction"),
-}
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
@@ -130,12 +122,14 @@ def campaign_filter_words(filters: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The segment filter in words for people: ``(what, value)`` pairs, no codes."""
     words: list[tuple[str, str]] = []
     if filters.get("month"):
-        words.append((_("Scores of"), str(filters["month"])))
+        try:
+            month = formats.date_format(parse_month(str(filters["month"])), "YEAR_MONTH_FORMAT")
+        except MonthFormatError:
+            month = str(filters["month"])
+        words.append((_("Scores of"), month))
     cell = filters.get("nine_cell")
     if cell:
-        age, _sep, band = str(cell).partition("/")
-        parts = [str(_AGE_WORDS.get(age, age)), str(_BAND_WORDS.get(band, band))]
-        words.append((_("Nine cell"), _(", ").join(parts)))
+        words.append((_("Nine cell"), nine_cell_label(str(cell))))
     if filters.get("status"):
         words.append((_("Churn status"), str(dict(Status.choices).get(filters["status"], ""))))
     if filters.get("rfm_segment"):

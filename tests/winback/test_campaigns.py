@@ -142,7 +142,7 @@ def test_the_filter_in_words_has_no_codes():
             {"month": "2026-11", "nine_cell": "7+/low", "status": "at_risk", "value_tier": "1"}
         )
     )
-    assert words["Nine cell"] == "car 7+ years old, low satisfaction"
+    assert words["Nine cell"] == "7+ years · low satisfaction"
     assert words["Churn status"] == "At risk"
     assert "1" in words["Value tier"]
     assert "at_risk" not in str(words)
