@@ -139,10 +139,17 @@ def generate_chunk(
     as_of: dt.date,
     staff: Staff,
     ids: IdCursor,
+    now: dt.datetime | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Generate ``count`` customers starting at ``first_customer_id`` and all their records."""
+    """Generate ``count`` customers starting at ``first_customer_id`` and all their records.
+
+    Rows are written, and complaints answered, no later than ``now`` (default: noon of
+    ``as_of``); seeding passes the moment it started, so a demo seeded this morning has no
+    rows stamped this afternoon.
+    """
     rng = np.random.default_rng([seed, chunk_no])
-    now = pd.Timestamp(as_of).tz_localize(_SHANGHAI) + pd.Timedelta(hours=12)
+    noon = pd.Timestamp(as_of).tz_localize(_SHANGHAI) + pd.Timedelta(hours=12)
+    now = noon if now is None else min(noon, pd.Timestamp(now).tz_convert(_SHANGHAI))
     frames: dict[str, pd.DataFrame] = {}
 
     customers = _customers(rng, first_customer_id, count, as_of, staff, now)

@@ -90,6 +90,8 @@ def demo_dealership_seed(
     foreign keys and secondary indexes during the load and restores them at the end.
     """
     report = SeedReport()
+    # Everything generated happened before this moment, as in a dealership's live database.
+    seeded_at = timezone.now()
     staff, report.logins = demo_staff_create(customers=customers)
     ids = generator.IdCursor(loaders.next_ids())
     started = time.perf_counter()
@@ -110,6 +112,7 @@ def demo_dealership_seed(
                 as_of=as_of,
                 staff=staff,
                 ids=ids,
+                now=seeded_at,
             )
             t1 = time.perf_counter()
             with transaction.atomic():

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import DateTimeField, F
 from django.db.models.functions import Cast
@@ -25,6 +26,7 @@ from django.utils import timezone
 
 from contacts.models import ContactLog, ContactOutcome
 from dealercrm.months import add_months, month_start
+from dealercrm.roles import Role
 from segmentation.models import RunKind, ScoringRun
 from segmentation.services import scoring_run_execute
 from vehicles.models import LineCategory, ServiceOrder, ServiceOrderLine, Vehicle
@@ -44,6 +46,8 @@ from winback.services import daily_work_run, round_generate, task_close
 
 #: Share of due tasks the staff actually work; the rest expire.
 WORKED = 0.85
+#: Open tasks due today (or overdue) each advisor and marketing user has after seeding.
+TODAY_TASKS = 6
 #: Outcomes of a call and their odds.
 OUTCOMES = (
     (ContactOutcome.REACHED, 0.55),
@@ -93,6 +97,7 @@ class WorkReport:
     tasks_closed: int = 0
     came_back: int = 0
     leads_closed: int = 0
+    moved_to_today: int = 0
 
 
 def demo_work_seed(
@@ -103,7 +108,8 @@ def demo_work_seed(
     progress: Callable[[str], None] | None = None,
 ) -> WorkReport:
     """Score the last ``months`` months and work each month's round, oldest first; then run
-    today's early warning and its round. Months already scored keep their runs."""
+    today's early warning, its round and the morning job, and give every advisor and
+    marketing user work due today. Months already scored keep their runs."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     rng = np.random.default_rng(seed)
@@ -126,8 +132,42 @@ def demo_work_seed(
     warning = scoring_run_execute(month=today, as_of=today, kind=RunKind.WARNING)
     round_generate(run=warning, now=now)
     report.rounds += 1
+    # The morning job follows the early warning (beat 05:30, then 06:00), so today's has run.
+    daily_work_run(now=now)
+    report.moved_to_today = todays_work_ensure(today=today, now=now)
     _stamp_in_the_past(started)
     return report
+
+
+def todays_work_ensure(*, today: dt.date, now: dt.datetime) -> int:
+    """Bring each advisor's and marketing user's next open tasks forward to today until their
+    list for today holds ``TODAY_TASKS``: a month's round starts the day after its scoring,
+    so on the last day of a month (or before the round's first calls are due) a live-looking
+    demo would otherwise show empty lists. Returns how many tasks were moved."""
+    staff = (
+        get_user_model()
+        .objects.filter(
+            is_active=True, groups__name__in=[Role.SALES_ADVISOR, Role.SERVICE_MARKETING]
+        )
+        .distinct()
+    )
+    moved: list[Task] = []
+    for user in staff:
+        mine = Task.objects.assigned_to(user)
+        wanted = TODAY_TASKS - mine.due_by(today).count()
+        if wanted <= 0:
+            continue
+        for task in (
+            mine.open().filter(due_on__gt=today).order_by("due_on", "-priority", "pk")[:wanted]
+        ):
+            window_starts = timezone.localtime(task.due_at).time()
+            task.due_on = today
+            task.due_at = timezone.make_aware(dt.datetime.combine(today, window_starts))
+            task.expires_on = max(task.expires_on, today)
+            task.updated_at = now
+            moved.append(task)
+    Task.objects.bulk_update(moved, ["due_on", "due_at", "expires_on", "updated_at"])
+    return len(moved)
 
 
 def _at(day: dt.date, hour: int, now: dt.datetime) -> dt.datetime:

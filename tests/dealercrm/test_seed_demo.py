@@ -194,3 +194,22 @@ def test_a_reset_also_removes_the_work_planned_for_the_old_customers():
     assert not Target.objects.exists()
     assert not Round.objects.exists()
     assert Customer.objects.count() == 20
+
+
+def test_a_demo_seeded_in_the_morning_has_no_row_stamped_later(monkeypatch):
+    """Rows of the demo's day were stamped at its noon: seeded at 08:00 they lay in the
+    future, and the API's change feed (rows updated before now) showed none of them."""
+    from django.utils import timezone
+
+    morning = timezone.make_aware(dt.datetime.combine(AS_OF, dt.time(8)))
+    monkeypatch.setattr(timezone, "now", lambda: morning)
+    _seed(customers=60)
+    for table in loaders.TABLE_ORDER:
+        model = loaders.model_for_table(table)
+        for field in model._meta.concrete_fields:
+            if field.get_internal_type() == "DateTimeField" and field.name not in {
+                "promised_response_by"
+            }:
+                later = model.objects.filter(**{f"{field.name}__gt": morning})
+                assert not later.exists(), f"{table}.{field.name}"
+    assert Customer.objects.filter(created_at=morning).count() == 60
