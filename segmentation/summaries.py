@@ -2,7 +2,7 @@
 monthly report show about a month, computed once per run and kept on it (``ScoringRun.summary``).
 
 A month scores about a million customers; counting them per page view would cost seconds, so a
-run's summary is built with two set-based queries when the run finishes (and lazily, then
+run's summary is built with three set-based queries when the run finishes (and lazily, then
 stored, for a run that has none) and every later read costs nothing:
 
 - ``customers``, ``future_value``: the run's totals;
@@ -10,6 +10,7 @@ stored, for a run that has none) and every later read costs nothing:
   the number of customers and their summed future value (yuan) per nine cell (every cell of the
   3 × 3 grid, empty ones included; customers without a cell — cars under the first age tier or
   no car — under :data:`NONE`), RFM segment, churn status and value tier (``"1"``…);
+- ``rf_grid``: ``{"<R>/<F>": n}``, customers per recency and frequency score (1-5 each);
 - ``early_warnings``: ``{"at_risk": n, "new": n}``, customers at risk and those of them who were
   not at risk in the previous run;
 - ``transitions``: who moved where since the previous run, ``{"rfm_segment" | "nine_cell" |
@@ -39,7 +40,7 @@ from segmentation.models import CustomerScore, RunKind, ScoringRun, Status
 from segmentation.scoring_settings import ScoringSettings
 
 #: Bumped when the summary's contents change: older summaries are rebuilt on their next read.
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2
 #: ``from`` of a customer the previous run did not score.
 ABSENT = "absent"
 #: A customer without a nine cell (a car younger than the first age tier, or no car).
@@ -168,6 +169,13 @@ def _summary_build(run: ScoringRun) -> dict[str, Any]:
             at_risk += n
         if baseline is not None:
             _move(rfm_moves, previous_segment or ABSENT, segment, n)
+    rf_grid = {
+        f"{r}/{f}": n
+        for r, f, n in CustomerScore.objects.filter(run_id=run.pk)
+        .values_list("r_score", "f_score")
+        .annotate(n=Count("*"))
+        .order_by("r_score", "f_score")
+    }
     cell_moves: dict[str, dict[str, int]] = {}
     status_moves: dict[str, dict[str, int]] = {}
     if baseline is not None:
@@ -195,6 +203,7 @@ def _summary_build(run: ScoringRun) -> dict[str, Any]:
         "rfm_segments": _rounded(segments),
         "statuses": _rounded(statuses),
         "value_tiers": _rounded(dict(sorted(tiers.items(), key=lambda item: int(item[0])))),
+        "rf_grid": rf_grid,
         "early_warnings": {
             "at_risk": at_risk,
             "new": newly_at_risk if baseline is not None else None,

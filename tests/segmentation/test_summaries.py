@@ -99,6 +99,7 @@ def test_counts_and_value_per_cell_segment_status_and_tier(months):
         "lost": {"n": 1, "value": 1000.0},
     }
     assert summary["value_tiers"] == {"1": {"n": 1, "value": 1000.0}, "2": {"n": 2, "value": 150.0}}
+    assert summary["rf_grid"] == {"4/3": 4}
     # d is new and at risk, c went from active to at risk: both are new warnings.
     assert summary["early_warnings"] == {"at_risk": 2, "new": 2}
 
