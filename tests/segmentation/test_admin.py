@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from io import StringIO
 
 import pytest
@@ -59,3 +60,53 @@ def test_an_advisor_sees_only_scores_of_their_customers(client, advisor, scored)
         == 302
     )
     assert ScoringRun.objects.count() == 1
+
+
+@pytest.fixture
+def two_months(scored):
+    may = scoring_run_execute(month=dt.date(2026, 5, 1), as_of=dt.date(2026, 5, 31))
+    return may, scored
+
+
+def _shown_runs(response) -> set[int]:
+    return {score.run_id for score in response.context["cl"].result_list}
+
+
+def test_the_score_list_opens_on_the_latest_month_and_offers_the_others(admin_client, two_months):
+    may, june = two_months
+    url = reverse("admin:segmentation_customerscore_changelist")
+    response, _ = _get(admin_client, url)
+    assert _shown_runs(response) == {june.pk}
+    page = response.content.decode()
+    assert "2026-06 · Monthly scoring" in page and "2026-05 · Monthly scoring" in page
+    response, _ = _get(admin_client, f"{url}?run={may.pk}")
+    assert _shown_runs(response) == {may.pk}
+    response, _ = _get(admin_client, f"{url}?run=all")
+    assert _shown_runs(response) == {may.pk, june.pk}
+
+
+def test_scores_show_labels_and_rounded_numbers_not_codes_and_long_floats(admin_client, scored):
+    score = scored.scores.exclude(nine_cell=None).exclude(future_value=0).first()
+    score.age_tier, score.satisfaction_band, score.nine_cell = "7+", "low", "7+/low"
+    score.churn_score, score.future_value = 0.123456789, 3713.71000000001
+    score.save()
+    url = reverse("admin:segmentation_customerscore_changelist")
+    listing, _ = _get(admin_client, f"{url}?q={score.customer.mobile}")
+    detail, _ = _get(
+        admin_client, reverse("admin:segmentation_customerscore_change", args=[score.pk])
+    )
+    for response in (listing, detail):
+        page = response.content.decode()
+        assert "7+ years · low satisfaction" in page
+        assert "¥3,713.71" in page and "0.12" in page
+        assert not re.search(r"\d\.\d{5,}", page)
+    page = detail.content.decode()
+    assert "7+ years" in page and "low satisfaction" in page
+    assert ">7+/low<" not in page and ">low<" not in page
+
+
+def test_the_nine_cell_filter_lists_labels(admin_client, scored):
+    url = reverse("admin:segmentation_customerscore_changelist")
+    response, _ = _get(admin_client, f"{url}?nine_cell=7%2B%2Flow")
+    assert {s.nine_cell for s in response.context["cl"].result_list} <= {"7+/low"}
+    assert "5+ years · medium satisfaction" in response.content.decode()
