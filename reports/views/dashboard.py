@@ -14,7 +14,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from dealercrm.access import staff_page
 from dealercrm.months import parse_month
@@ -183,9 +182,9 @@ def _trend_chart(trend: list[dict]) -> dict[str, Any]:
 def _step_label(step: str) -> str:
     return {
         "created": _("Tasks created"),
-        "contacted": pgettext("funnel step", "Contacted"),
-        "reached": pgettext("funnel step", "Reached"),
-        "came_back": pgettext("funnel step", "Came back"),
+        "contacted": _("Contact logged"),
+        "reached": _("Customer reached"),
+        "came_back": _("Came back to the workshop"),
     }[step]
 
 
