@@ -30,12 +30,15 @@ from dealercrm.roles import Role
 from segmentation.models import RunKind, ScoringRun
 from segmentation.services import scoring_run_execute
 from vehicles.models import LineCategory, ServiceOrder, ServiceOrderLine, Vehicle
+from winback.campaigns import campaign_approve, campaign_create
 from winback.leads import lead_close
 from winback.models import (
     ChurnReason,
+    ContactPlan,
     DesireStrength,
     Lead,
     LeadStatus,
+    Offer,
     PurchaseNecessity,
     PurchaseWindow,
     Round,
@@ -98,6 +101,7 @@ class WorkReport:
     came_back: int = 0
     leads_closed: int = 0
     moved_to_today: int = 0
+    campaigns: int = 0
 
 
 def demo_work_seed(
@@ -108,8 +112,8 @@ def demo_work_seed(
     progress: Callable[[str], None] | None = None,
 ) -> WorkReport:
     """Score the last ``months`` months and work each month's round, oldest first; then run
-    today's early warning, its round and the morning job, and give every advisor and
-    marketing user work due today. Months already scored keep their runs."""
+    today's early warning, its round and the morning job, seed a running and a draft
+    campaign, and give every advisor and marketing user work due today. Months already scored keep their runs."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     rng = np.random.default_rng(seed)
@@ -134,9 +138,50 @@ def demo_work_seed(
     report.rounds += 1
     # The morning job follows the early warning (beat 05:30, then 06:00), so today's has run.
     daily_work_run(now=now)
+    report.campaigns = campaigns_seed(now=now)
     report.moved_to_today = todays_work_ensure(today=today, now=now)
     _stamp_in_the_past(started)
     return report
+
+
+#: The demo's campaigns: (name, segment filter, approved). Filters are the segment
+#: explorer's; the month defaults to the latest scored.
+CAMPAIGNS = (
+    ("高价值流失预警客户挽回", {"status": "at_risk", "value_tier": "1"}, True),
+    ("老车低满意度客户关怀", {"nine_cell": "7+/low"}, False),
+)
+
+
+def campaigns_seed(*, now: dt.datetime) -> int:
+    """One running campaign (drafted by marketing, approved by the manager, so its first
+    calls are on the advisors' lists) and one draft awaiting approval, through the campaign
+    services; none without a marketing user, a manager and a contact plan. Returns how many
+    were created."""
+    users = get_user_model().objects.filter(is_active=True).order_by("pk")
+    marketing = users.filter(groups__name=Role.SERVICE_MARKETING).first()
+    manager = users.filter(groups__name=Role.MANAGER).first()
+    plan = ContactPlan.objects.filter(steps__number=1).order_by("pk").first()
+    if marketing is None or manager is None or plan is None:
+        return 0
+    offer = Offer.objects.filter(is_active=True).order_by("pk").first()
+    today = timezone.localdate(now)
+    created = 0
+    for name, filters, approved in CAMPAIGNS:
+        with transaction.atomic():
+            campaign = campaign_create(
+                by=marketing,
+                name=name,
+                filters=filters,
+                plan=plan,
+                offer=offer,
+                starts_on=today,
+                ends_on=today + dt.timedelta(days=30),
+                owner=marketing,
+            )
+            if approved:
+                campaign_approve(campaign=campaign, by=manager, now=now)
+        created += 1
+    return created
 
 
 def todays_work_ensure(*, today: dt.date, now: dt.datetime) -> int:

@@ -19,7 +19,16 @@ from dealercrm.months import add_months, month_start
 from dealercrm.roles import Role
 from segmentation.models import RunKind, ScoringRun
 from tests.factories import TaskFactory
-from winback.models import PlanStatus, Round, Target, TargetGroup, Task, TaskStatus
+from winback.models import (
+    Campaign,
+    CampaignStatus,
+    PlanStatus,
+    Round,
+    Target,
+    TargetGroup,
+    Task,
+    TaskStatus,
+)
 from winback.selectors import task_list_daily
 from winback.services import daily_work_run
 
@@ -45,6 +54,7 @@ def test_a_demo_year_of_work_is_planned_worked_measured_and_stamped_in_the_past(
     _advisors_have_a_list_for_today()
     _every_advisor_and_marketing_user_has_work_due_today()
     _the_morning_job_has_run_for_today()
+    _one_campaign_runs_and_one_awaits_approval()
     _nothing_is_stamped_after_the_seeding(seeded)
     _the_command_skips_when_rounds_exist()
 
@@ -118,6 +128,15 @@ def _every_advisor_and_marketing_user_has_work_due_today() -> None:
 def _the_morning_job_has_run_for_today() -> None:
     """Run again now, it finds nothing left to expire, escalate, alert or measure."""
     assert set(daily_work_run(now=timezone.now()).values()) == {0}
+
+
+def _one_campaign_runs_and_one_awaits_approval() -> None:
+    running = Campaign.objects.get(status=CampaignStatus.RUNNING)
+    assert running.approved_by.groups.filter(name=Role.MANAGER).exists()
+    assert Task.objects.filter(target__campaign=running).exists()
+    draft = Campaign.objects.get(status=CampaignStatus.DRAFT)
+    assert draft.created_by.groups.filter(name=Role.SERVICE_MARKETING).exists()
+    assert not Target.objects.filter(campaign=draft).exists()
 
 
 #: Planned times, which may lie ahead (a call due this afternoon, a promised answer).
