@@ -24,6 +24,7 @@ from customers.admin import CustomerScopedAdminMixin
 from winback.handover import advisor_leave, handover_check
 from winback.leads import lead_close, lead_open, purchase_intent_record
 from winback.models import (
+    Campaign,
     ContactPlan,
     ContactPlanStep,
     GenerationRule,
@@ -135,6 +136,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ReadOnlyAdmin):
+    """Campaigns are drafted and decided on their staff pages (``/campaigns/``), through the
+    services; the back office only shows them."""
+
+    list_display = ("name", "status", "starts_on", "ends_on", "owner", "approved_by")
+    list_filter = ("status", "kind")
+    list_select_related = ("owner", "approved_by")
+    search_fields = ("name",)
 
 
 @admin.register(Round)
