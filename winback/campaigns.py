@@ -169,13 +169,16 @@ def campaign_create(
     owner: Any,
     kind: str = TaskKind.CAMPAIGN,
     assign_to: str = "sales_advisor",
+    now: dt.datetime | None = None,
 ) -> Campaign:
     """Draft a campaign awaiting a manager's approval. Service marketing or a manager only
     (``PermissionDenied`` otherwise); ``ValidationError`` per field for a bad filter, a plan
     without a first step, an inactive offer, a period upside down or in the past, or an owner
-    who does not plan campaigns. The control share is the configuration's at the time."""
+    who does not plan campaigns. The control share is the configuration's at the time.
+    ``now`` (default: now) lets the demo draft campaigns in the past."""
     if not _may_plan(by):
         raise PermissionDenied
+    now = now or timezone.now()
     errors: dict[str, list[str]] = {}
     try:
         cleaned = campaign_filters_clean(filters)
@@ -190,7 +193,7 @@ def campaign_create(
         errors["offer"] = [_("This offer is no longer active.")]
     if ends_on < starts_on:
         errors["ends_on"] = [_("The campaign ends before it starts.")]
-    elif ends_on < timezone.localdate():
+    elif ends_on < timezone.localdate(now):
         errors["ends_on"] = [_("This period is over already.")]
     if kind not in CAMPAIGN_KINDS:
         errors["kind"] = [_("Choose a kind of work from the list.")]
@@ -210,6 +213,7 @@ def campaign_create(
         owner=owner,
         control_share=WinbackConfiguration.active_settings().control_share,
         created_by=by,
+        created_at=now,
     )
 
 

@@ -384,3 +384,20 @@ def test_verdict_stop_when_the_offer_costs_more_than_it_brings():
 def test_verdict_reads_outcome_summary_of_a_kind(marketing, manager, run, plan):
     code, _label, _reason = campaign_verdict(outcome_summary(Target.objects.none()))
     assert code == TOO_EARLY
+
+
+def test_the_demo_may_draft_in_the_past(marketing, run, plan):
+    now = timezone.now() - dt.timedelta(days=90)
+    day = timezone.localdate(now)
+    campaign = campaign_create(
+        by=marketing,
+        name="三个月前",
+        filters={"month": run.month.strftime("%Y-%m")},
+        plan=plan,
+        offer=None,
+        starts_on=day,
+        ends_on=day + dt.timedelta(days=30),
+        owner=marketing,
+        now=now,
+    )
+    assert campaign.created_at == now
