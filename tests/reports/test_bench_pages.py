@@ -33,14 +33,19 @@ def test_the_report_gives_ratios_targets_and_error_lines():
         PageTiming("advisor", "/today/", "/today/", 200, 30.0, 60.0, 7),
         PageTiming("advisor", "/segments/", "/segments/", 200, 30.0, 60.0, 5),
         PageTiming("manager", "/dashboard/", "/dashboard/", 404, error="HTTP 404"),
+        PageTiming("advisor", "/dashboard/", "/dashboard/", 403, error="HTTP 403"),
     ]
     lines = benchmarks.report_lines(floor, rows)
-    today, segments, dashboard = lines[2:]
+    today, segments, dashboard, not_theirs, summary = lines[2:]
     # /today/ has the tighter target: 60 ms fails it and passes the 150 ms one.
     assert today.endswith("FAIL") and " 60.0 " in today and "50" in today
     assert segments.endswith("PASS")
     assert "ERROR HTTP 404" in dashboard
     assert not rows[2].passed
+    # A page the role may not open is no failure; the ratio is of the p50s (30 / 0.5).
+    assert "not for this role" in not_theirs
+    assert summary == "1 of 3 pages pass; failing or missing: advisor /today/, manager /dashboard/"
+    assert " 60.0 " in today.split("60.00")[1]
 
 
 def test_pages_are_measured_for_both_roles_and_missing_ones_do_not_crash(manager, advisor):
@@ -87,4 +92,4 @@ def test_the_command_seeds_a_small_dealership_and_prints_every_page():
                 and ("PASS" in line or "FAIL" in line or "ERROR" in line)
                 for line in printed.splitlines()
             ), (role, name)
-    assert " of 20 pass" in printed
+    assert " pages pass" in printed

@@ -51,12 +51,3 @@ class Command(BaseCommand):
         )
         for line in benchmarks.report_lines(floor, results):
             self.stdout.write(line)
-        failed = [r for r in results if not r.passed]
-        self.stdout.write(
-            f"{len(results) - len(failed)} of {len(results)} pass; "
-            + (
-                f"missing or failing: {', '.join(f'{r.role} {r.name}' for r in failed)}"
-                if failed
-                else "all pages within target"
-            )
-        )
