@@ -72,3 +72,13 @@ def test_marketing_builds_a_campaign_from_a_cell_and_a_manager_approves_it(
     assert english_leaks(boss, allow=names) == []
     assert horizontal_overflow(boss) == 0
     screenshot(boss, "campaign")
+
+    phone = signed_in(marketing, phone=True)
+    for url in (
+        f"/campaigns/{campaign.pk}/",
+        "/campaigns/",
+        "/campaigns/new/?nine_cell=7%2B%2Flow",
+    ):
+        phone.goto(f"{live_server.url}{url}")
+        assert horizontal_overflow(phone) == 0, url
+        assert english_leaks(phone, allow=names) == [], url
