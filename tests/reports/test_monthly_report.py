@@ -49,8 +49,13 @@ def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 @pytest.fixture
 def month_data(manager):
+    return build_june(manager)
+
+
+def build_june(manager) -> dict:
     """June 2025: four customers recovered (three from rounds, one from a campaign) spending
-    ¥2,500 in June, one control customer back, and customers who do not count."""
+    ¥2,500 in June, one control customer back, and customers who do not count (also used by
+    the browser test)."""
     june = RoundFactory(starts_on=MONTH)
     april = RoundFactory(starts_on=dt.date(2025, 4, 1))
     january = RoundFactory(starts_on=dt.date(2025, 1, 1))
