@@ -62,6 +62,9 @@ class PageTiming:
     p95_ms: float = 0.0
     queries: int = 0
     error: str = ""
+    slowest_ms: float = 0.0
+    slowest_sql: str = ""
+    plan: str = ""
 
     @property
     def target_ms(self) -> float:
@@ -243,6 +246,23 @@ def timed_get(client: Client, url: str, *, repeat: int, warmup: int) -> PageTimi
     return timing
 
 
+def slowest_query_explain(client: Client, url: str) -> tuple[float, str, str]:
+    """The slowest query of one request of ``url`` (ms, SQL) and its ``EXPLAIN ANALYZE``
+    (PostgreSQL), to say why a page misses its target."""
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    if not queries.captured_queries:
+        return 0.0, "", ""
+    slowest = max(queries.captured_queries, key=lambda query: float(query["time"]))
+    sql = slowest["sql"]
+    plan = ""
+    if connection.vendor == "postgresql" and sql.lstrip().upper().startswith("SELECT"):
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+    return float(slowest["time"]) * 1000, sql, plan
+
+
 def _error(response) -> str:
     raised = getattr(response, "exc_info", None)
     if raised:
@@ -253,7 +273,7 @@ def _error(response) -> str:
 
 
 def pages_measure(
-    data: BenchData, *, repeat: int, warmup: int
+    data: BenchData, *, repeat: int, warmup: int, explain: bool = False
 ) -> tuple[PageTiming, list[PageTiming]]:
     """The floor and every page for the manager and the advisor, in one run.
 
@@ -266,13 +286,13 @@ def pages_measure(
     request_log.setLevel(logging.CRITICAL)
     try:
         with override_settings(DEBUG=False):
-            _pages_measure(data, repeat, warmup, results)
+            _pages_measure(data, repeat, warmup, results, explain)
     finally:
         request_log.setLevel(level)
     return results[0], results[1:]
 
 
-def _pages_measure(data: BenchData, repeat: int, warmup: int, results: list) -> None:
+def _pages_measure(data: BenchData, repeat: int, warmup: int, results: list, explain: bool) -> None:
     """Append the floor, then each role's pages, to ``results``."""
     floor_client = Client(raise_request_exception=False)
     floor = timed_get(floor_client, FLOOR_URL, repeat=repeat, warmup=warmup)
@@ -294,6 +314,10 @@ def _pages_measure(data: BenchData, repeat: int, warmup: int, results: list) -> 
             timing.role, timing.name = role, name
             if name == "/customers/" and not timing.error:
                 first_list = client.get(url).content.decode()
+            if explain and not timing.error and not timing.passed:
+                timing.slowest_ms, timing.slowest_sql, timing.plan = slowest_query_explain(
+                    client, url
+                )
             results.append(timing)
 
 
@@ -317,6 +341,14 @@ def report_lines(floor: PageTiming, results: list[PageTiming]) -> list[str]:
                 f"{row.queries:7d} {row.p50_ms / floor_p50:8.1f} {row.target_ms:7.0f}  "
                 f"{'PASS' if row.passed else 'FAIL'}"
             )
+    for row in results:
+        if row.slowest_sql:
+            lines += [
+                "",
+                f"{row.role} {row.name}: slowest query {row.slowest_ms:.1f} ms",
+                row.slowest_sql,
+                row.plan,
+            ]
     measured = [row for row in results if not row.not_for_role]
     failed = [f"{row.role} {row.name}" for row in measured if not row.passed]
     lines.append(

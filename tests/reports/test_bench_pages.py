@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import Client
 
 from reports import benchmarks
 from reports.benchmarks import BenchData, PageTiming
@@ -69,6 +70,12 @@ def test_pages_are_measured_for_both_roles_and_missing_ones_do_not_crash(manager
         assert (row.error and not row.passed) or (row.status == 200 and row.p95_ms > 0), row
 
 
+def test_the_slowest_query_of_a_page_is_found_and_explained_on_postgresql():
+    ms, sql, plan = benchmarks.slowest_query_explain(Client(), "/healthz")
+    assert sql == "SELECT 1" and ms >= 0
+    assert bool(plan) == (connection.vendor == "postgresql")
+
+
 def test_the_command_refuses_sqlite():
     if connection.vendor == "postgresql":
         pytest.skip("this checks the refusal on SQLite")
@@ -80,7 +87,7 @@ def test_the_command_refuses_sqlite():
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the benchmark is PostgreSQL's")
 def test_the_command_seeds_a_small_dealership_and_prints_every_page():
     out = StringIO()
-    call_command("bench_pages", customers=300, repeat=2, warmup=1, stdout=out)
+    call_command("bench_pages", customers=300, repeat=2, warmup=1, explain=True, stdout=out)
     printed = out.getvalue()
     assert "customers=300" in printed
     assert "floor /healthz" in printed

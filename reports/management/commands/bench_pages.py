@@ -27,6 +27,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--repeat", type=int, default=30, help=_("timed requests per page"))
         parser.add_argument("--warmup", type=int, default=3, help=_("untimed requests first"))
+        parser.add_argument(
+            "--explain",
+            action="store_true",
+            help=_("EXPLAIN ANALYZE the slowest query of each page that misses its target"),
+        )
 
     def handle(self, *args, **options) -> None:
         if connection.vendor != "postgresql":
@@ -41,7 +46,7 @@ class Command(BaseCommand):
         except LookupError as error:
             raise CommandError(str(error)) from error
         floor, results = benchmarks.pages_measure(
-            data, repeat=options["repeat"], warmup=options["warmup"]
+            data, repeat=options["repeat"], warmup=options["warmup"], explain=options["explain"]
         )
         self.stdout.write(
             f"customers={options['customers']:,} repeat={options['repeat']} "
