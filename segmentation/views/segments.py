@@ -15,10 +15,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from customers.filters import month_clean
 from dealercrm.access import staff_page
+from dealercrm.months import parse_month
 from dealercrm.roles import Role
 from segmentation.models import RfmSegment, RunKind, ScoringRun, Status
 from segmentation.selectors import scoring_run_list
@@ -62,8 +64,12 @@ def segments_context(run: ScoringRun, summary: dict[str, Any]) -> dict[str, Any]
     """What the page shows of a run's summary: labelled rows with their links."""
     month = summary["month"]
     total = summary["customers"]
+    previous = summary["previous_month"]
     return {
         "summary": summary,
+        "previous_label": formats.date_format(parse_month(previous), "YEAR_MONTH_FORMAT")
+        if previous
+        else "",
         "total": total,
         "grid": _grid(summary, month),
         "no_cell": _row(summary["nine_cells"].get(NONE), total, nine_cell_label(None)),
@@ -86,7 +92,10 @@ def segments_context(run: ScoringRun, summary: dict[str, Any]) -> dict[str, Any]
         ),
         "cell_moves": _matrix(
             summary["transitions"]["nine_cell"],
-            {code: nine_cell_label(code) for code in summary["nine_cells"]},
+            {
+                **{code: nine_cell_label(code) for code in summary["nine_cells"]},
+                NONE: _("No nine cell"),
+            },
             month,
             "nine_cell",
         ),

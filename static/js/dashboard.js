@@ -21,9 +21,9 @@
     var max = Math.max.apply(null, d.cells.map(function (c) { return c[2]; }).concat([1]));
     return {
       tooltip: { formatter: tooltip },
-      grid: grid({ top: d.y_name ? 28 : 8, bottom: d.x_name ? 32 : 8 }),
+      grid: grid({ top: 8, left: d.y_name ? 28 : 8, bottom: d.x_name ? 32 : 8 }),
       xAxis: { type: "category", data: d.x, name: d.x_name || "", nameLocation: "middle", nameGap: 28, splitArea: { show: true } },
-      yAxis: { type: "category", data: d.y, name: d.y_name || "", splitArea: { show: true } },
+      yAxis: { type: "category", data: d.y, name: d.y_name || "", nameLocation: "middle", nameGap: 36, nameRotate: 90, splitArea: { show: true } },
       visualMap: { min: 0, max: max, dimension: 2, show: false, inRange: { color: ["#eef4fb", "#9fc3ec", "#0b5cab"] } },
       series: [{
         type: "heatmap", data: d.cells,
