@@ -25,8 +25,8 @@ overlaps it. Its figures:
 
 Every figure is an aggregate query filtered by indexed columns: targets by their round or
 campaign (the unique indexes lead with them), service orders and purchases by customer and
-date, contacts by time. The query count does not grow with the data: a fixed dozen plus three
-per task kind and one per campaign of the month.
+date, contacts by time. The query count does not grow with the data: about twenty, plus one
+per campaign of the month; the result is cached for ten minutes (a day once final).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import (
     Count,
     DateField,
@@ -57,6 +58,7 @@ from contacts.models import ContactChannel, ContactLog
 from customers.masking import mask_value
 from customers.models import visible_customers_q
 from dealercrm.months import add_months, month_start
+from dealercrm.roles import sees_all_customers
 from reports.excel import DATETIME, INTEGER, MONEY, PERCENT, Sheet
 from segmentation.models import RunKind, ScoringRun, Status
 from segmentation.summaries import run_summaries, run_summary, status_changes
@@ -88,6 +90,8 @@ MINUTES_PER_CONTACT: dict[str, int] = {
 }
 #: A target still counts as the work's for this many months after its round started.
 WINDOW_MONTHS = HORIZONS[-1]
+#: Seconds a report is kept in the cache while its figures may change, and once final.
+REPORT_SECONDS, FINAL_REPORT_SECONDS = 600, 86_400
 #: Months in the trend table.
 TREND_MONTHS = 12
 #: Score statuses of the customers the win-back work is for.
@@ -175,6 +179,7 @@ class MonthlyReport:
     kinds: list[KindResult]
     campaigns: list[CampaignResult]
     trend: list[TrendRow] = field(default_factory=list)
+    counted_at: dt.datetime | None = None
 
     @property
     def contacts(self) -> int:
@@ -447,9 +452,29 @@ def _trend(user: Any, month: dt.date) -> list[TrendRow]:
     return trend
 
 
-def monthly_report(*, user: Any, month: dt.date) -> MonthlyReport:
-    """The report of ``month`` (its first day) as ``user`` may see it (``visible_to``)."""
+def monthly_report(
+    *, user: Any, month: dt.date, today: dt.date | None = None, fresh: bool = False
+) -> MonthlyReport:
+    """The report of ``month`` (its first day) as ``user`` may see it (``visible_to``).
+
+    At a million customers the figures aggregate millions of targets, so a report is kept in
+    Django's cache (:attr:`MonthlyReport.counted_at` says when it was counted): for
+    :data:`REPORT_SECONDS` while its outcomes may still be measured (the month and the
+    :data:`WINDOW_MONTHS` + 1 after it), for :data:`FINAL_REPORT_SECONDS` once they are final.
+    ``fresh`` counts again."""
     month = month_start(month)
+    today = today or timezone.localdate()
+    scope = "all" if sees_all_customers(user) else f"user-{user.pk}"
+    key = f"report:monthly:{scope}:{month:%Y-%m}"
+    report = None if fresh else cache.get(key)
+    if report is None:
+        report = _monthly_report_build(user, month)
+        final = add_months(month, WINDOW_MONTHS + 2) <= month_start(today)
+        cache.set(key, report, FINAL_REPORT_SECONDS if final else REPORT_SECONDS)
+    return report
+
+
+def _monthly_report_build(user: Any, month: dt.date) -> MonthlyReport:
     start, end = _bounds(month)
     rounds = list(
         Round.objects.filter(starts_on__gte=start, starts_on__lt=end).order_by("starts_on")
@@ -512,6 +537,7 @@ def monthly_report(*, user: Any, month: dt.date) -> MonthlyReport:
         kinds=kinds,
         campaigns=campaigns,
         trend=_trend(user, month),
+        counted_at=timezone.now(),
     )
 
 
@@ -607,6 +633,9 @@ def _summary_sheet(report: MonthlyReport) -> Sheet:
             f"{report.verdict.label}: {report.verdict.reason}",
         ]
     )
+    if report.counted_at is not None:
+        counted_at = timezone.localtime(report.counted_at).strftime("%Y-%m-%d %H:%M")
+        rows.append([_("Counted at"), None, None, None, counted_at])
     return Sheet(
         title=_("Summary"),
         headers=[_("Figure"), _("Number"), _("Amount"), _("Share"), _("Note")],

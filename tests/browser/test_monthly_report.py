@@ -7,6 +7,7 @@ import io
 import re
 from pathlib import Path
 
+from django.core.cache import cache
 from openpyxl import load_workbook
 
 from customers.models import DataAccessAction, DataAccessLog
@@ -18,6 +19,7 @@ from tests.reports.test_monthly_report import build_june
 def test_a_manager_reads_the_month_and_downloads_the_excel_file(live_server, staff_user, signed_in):
     manager = staff_user(Role.MANAGER, username="zhao", first_name="经理", last_name="赵")
     build_june(manager)
+    cache.clear()
 
     page = signed_in(manager)
     page.goto(f"{live_server.url}/reports/monthly/")

@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -34,6 +35,14 @@ from winback.models import Campaign, CampaignStatus, TaskKind
 pytestmark = pytest.mark.django_db
 
 MONTH = dt.date(2025, 6, 1)
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_reports():
+    """Reports are cached; each test counts its own data."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def _visit(customer, day: dt.date, *amounts: str) -> None:
@@ -283,6 +292,7 @@ def test_page_queries_are_bounded(client, manager, month_data):
     client.force_login(manager)
     url = reverse("report_monthly", args=["2025-06"])
     client.get(url)  # stores the run summaries
+    cache.clear()
     before = queries_of_get(client, url)
     # More targets, kinds, customers and contacts cost no more queries.
     for kind in (TaskKind.CARE, TaskKind.REPLACEMENT, TaskKind.LOAN_ENDING):
@@ -290,8 +300,11 @@ def test_page_queries_are_bounded(client, manager, month_data):
             target = TargetFactory(round=month_data["round"], kind=kind)
             _visit(target.customer, dt.date(2025, 6, 20), "100")
             ContactLogFactory(customer=target.customer, contacted_at=_at(dt.date(2025, 6, 21), 9))
+    cache.clear()
     assert queries_of_get(client, url) == before
     assert before <= 30
+    # Counted once: the next request reads the cached report.
+    assert queries_of_get(client, url) < before
 
 
 # --- the Excel file -----------------------------------------------------------------------
@@ -366,3 +379,11 @@ def test_the_excel_file_of_a_bad_month_is_a_404_and_not_logged(client, manager, 
 def test_runs_of_other_kinds_do_not_count_as_the_months_scores(manager, month_data):
     ScoringRunFactory(month=MONTH, as_of=dt.date(2025, 6, 15), kind=RunKind.WARNING)
     assert monthly_report(user=manager, month=MONTH).newly_lost == 2
+
+
+def test_a_report_is_cached_until_counted_again(manager, month_data):
+    first = monthly_report(user=manager, month=MONTH)
+    target = TargetFactory(round=month_data["round"], anchor_on=dt.date(2025, 6, 2))
+    _visit(target.customer, dt.date(2025, 6, 22), "100")
+    assert monthly_report(user=manager, month=MONTH).recovered == first.recovered == 4
+    assert monthly_report(user=manager, month=MONTH, fresh=True).recovered == 5
