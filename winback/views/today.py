@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -133,12 +134,41 @@ class TaskCard:
     why: list[str]
     overdue_days: int
     countdown: str
+    urls: dict[str, str]
     form: TaskOutcomeForm | None = None
     done: str = ""
+
+    @property
+    def key(self) -> str:
+        """The task's id as text, for element ids (a number would be localised each time)."""
+        return str(self.task.pk)
+
+
+#: A stand-in id: each URL of a card is reversed once a page and filled in per card.
+_ID = 987654321
+
+
+def _url_makers() -> dict[str, Any]:
+    patterns = {
+        "customer": reverse("customer_detail", args=[_ID]),
+        "call": reverse("customer_reveal", args=[_ID, "mobile"]),
+        "wechat": reverse("customer_reveal", args=[_ID, "wechat_id"]),
+        "outcome": reverse("task_outcome", args=[_ID]),
+    }
+    by_task = {"outcome"}
+
+    def urls(task: Task) -> dict[str, str]:
+        return {
+            name: pattern.replace(str(_ID), str(task.pk if name in by_task else task.customer_id))
+            for name, pattern in patterns.items()
+        }
+
+    return urls
 
 
 def _cards(tasks: list[Task], user: Any, today: dt.date, now: dt.datetime) -> list[TaskCard]:
     scores = selectors.task_scores_current(tasks=tasks)
+    urls = _url_makers()
     return [
         TaskCard(
             task=task,
@@ -146,6 +176,7 @@ def _cards(tasks: list[Task], user: Any, today: dt.date, now: dt.datetime) -> li
             why=_why(task, scores.get(task.customer_id)),
             overdue_days=max(0, (today - task.due_on).days),
             countdown=countdown(task.due_at, now) if task.kind in LEAD_KINDS else "",
+            urls=urls(task),
         )
         for task in tasks
     ]
@@ -153,17 +184,15 @@ def _cards(tasks: list[Task], user: Any, today: dt.date, now: dt.datetime) -> li
 
 def _week(user: Any, today: dt.date) -> list[dict[str, Any]]:
     """The next seven days: open tasks and planned visits per day."""
-    tasks = selectors.task_calendar(user=user, start=today, days=7)
-    visits = selectors.task_calendar(user=user, start=today, days=7, visits_only=True)
     return [
         {
             "day": day,
             "weekday": formats.date_format(day, "D"),
-            "tasks": count,
-            "visits": visits.get(day, 0),
+            "tasks": tasks,
+            "visits": visits,
             "is_today": day == today,
         }
-        for day, count in tasks.items()
+        for day, (tasks, visits) in selectors.task_week(user=user, start=today).items()
     ]
 
 
