@@ -1,6 +1,6 @@
 """The advisor's day on a phone (R5.1), in a real browser: an advisor opens /today/, reads why
 each task is there, opens a task's outcome form in place, records “reached” and the task is
-closed; the page fits 390 px, every tap target is at least 40 px tall, and nothing shows in
+closed; the call button reveals the number as a tel: link; the page fits 390 px, every tap target is at least 40 px tall, and nothing shows in
 English or as a raw code."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import datetime as dt
 from django.utils import timezone
 
 from contacts.models import ContactLog, ContactOutcome
+from customers.models import DataAccessLog
 from dealercrm.months import month_start
 from dealercrm.roles import Role
 from segmentation.models import RfmSegment, Status
@@ -157,6 +158,14 @@ def test_an_advisor_works_a_task_on_a_phone(staff_user, signed_in, live_server):
     )
     assert small == []
     screenshot(page, "today-phone")
+
+    # One tap reveals the number (logged) and turns it into a tel: link in place.
+    card.locator("button.call").click()
+    call = card.locator('a[href^="tel:"]')
+    call.wait_for()
+    assert call.get_attribute("href") == f"tel:{task.customer.mobile}"
+    assert call.bounding_box()["height"] >= 40
+    assert DataAccessLog.objects.filter(user=advisor, customer=task.customer).count() == 1
 
     card.locator(".outcome-open").click()
     form = card.locator("form.outcome")
