@@ -17,9 +17,10 @@ overlaps it. Its figures:
   :data:`MINUTES_PER_CONTACT` (named on the page);
 - **cost**: offers made to the month's targets, taken up (later spending matched the offer) and
   the price of the packages taken up;
-- **uplift**: :func:`winback.outcomes.outcome_summary` over the month's round targets, and per
-  task kind with :func:`winback.campaigns.campaign_verdict`; per campaign
-  :func:`winback.campaigns.campaign_progress` and the same verdict;
+- **uplift**: what :func:`winback.outcomes.outcome_summary` gives for the month's round
+  targets, all and per task kind, judged by :func:`winback.campaigns.campaign_verdict` (the
+  sizes, offers and outcomes come from one grouped pass over the targets, not one per figure);
+  per campaign :func:`winback.campaigns.campaign_progress` and the same verdict;
 - **trend**: the last twelve months in one grouped query over the targets, the stored run
   summaries and one grouped query over the contacts.
 
@@ -74,7 +75,7 @@ from winback.models import (
     TargetGroup,
     TaskKind,
 )
-from winback.outcomes import HORIZONS, outcome_summary
+from winback.outcomes import HORIZONS
 
 #: Minutes a contact takes on each channel (talking, preparing and logging it): the effort
 #: estimate of the report, named in its footnote.
@@ -270,6 +271,20 @@ def recovered_targets(*, user: Any, month: dt.date) -> QuerySet[Target]:
     window = add_months(start, -WINDOW_MONTHS)
     rounds = Round.objects.filter(starts_on__gte=window, starts_on__lt=end).values("id")
     campaigns = Campaign.objects.filter(starts_on__gte=window, starts_on__lt=end).values("id")
+    # The month's returners, read once (one uncorrelated set, so the database joins it): only
+    # their targets reach the per-target checks below, not four months of rounds' targets.
+    visitors = (
+        ServiceOrderLine.objects.filter(
+            order__opened_on__gte=start, order__opened_on__lt=end, amount__gt=0
+        )
+        .values("order__customer_id")
+        .order_by()
+    )
+    buyers = (
+        Purchase.objects.filter(purchased_on__gte=start, purchased_on__lt=end)
+        .values("customer_id")
+        .order_by()
+    )
     # A target first contacted inside the month counts the returns from that day on.
     since = Greatest(OuterRef("anchor_on"), Value(start), output_field=DateField())
     visit_in_month, bought_in_month = _returns("customer_id", since, end)
@@ -278,6 +293,7 @@ def recovered_targets(*, user: Any, month: dt.date) -> QuerySet[Target]:
         Target.objects.filter(
             Q(round_id__in=rounds) | Q(campaign_id__in=campaigns),
             visible_customers_q(user),
+            customer_id__in=visitors.union(buyers),
             score_status__in=WINBACK_STATUSES,
             anchor_on__lt=end,
         )
@@ -327,25 +343,27 @@ def _effort(user: Any, month: dt.date) -> list[ChannelEffort]:
     ]
 
 
-def _outcomes_by_kind(
-    targets: QuerySet[Target],
-) -> dict[str, tuple[dict[str, int], dict[str, dict[str, Any]]]]:
-    """Per task kind (in the kinds' order): the group sizes and exactly what
-    :func:`winback.outcomes.outcome_summary` gives for the kind's targets, from one grouped
-    query instead of three per kind."""
-    aggregates: dict[str, Any] = {"n": Count("id")}
-    for months in HORIZONS:
-        returned = f"returned_{months}m"
-        aggregates[f"measured_{months}m"] = Count("id", filter=Q(**{f"{returned}__isnull": False}))
-        aggregates[f"back_{months}m"] = Count("id", filter=Q(**{returned: True}))
-        aggregates[f"spend_{months}m"] = Sum(f"spend_{months}m")
-    rows: dict[str, dict[str, dict[str, Any]]] = {}
-    for row in targets.values("kind", "group").annotate(**aggregates).order_by():
-        rows.setdefault(row["kind"], {})[row["group"]] = row
-    order = list(TaskKind.values)
-    result = {}
-    for kind in sorted(rows, key=lambda k: order.index(k) if k in order else len(order)):
-        by_group = rows[kind]
+_COUNTED = ("n", "offers", "offers_taken_up", "offers_value") + tuple(
+    f"{what}_{months}m" for months in HORIZONS for what in ("measured", "back", "spend")
+)
+
+
+@dataclass(frozen=True)
+class _MonthTargets:
+    """The month's round targets counted in one pass: per task kind and group."""
+
+    by_kind: dict[str, dict[str, dict[str, Any]]]
+
+    def groups(self, kind: str | None = None) -> dict[str, int]:
+        return {group: row["n"] for group, row in self._rows(kind).items()}
+
+    def total(self, key: str) -> Any:
+        return sum(row[key] or 0 for kind in self.by_kind for row in self.by_kind[kind].values())
+
+    def outcomes(self, kind: str | None = None) -> dict[str, dict[str, Any]]:
+        """Exactly what :func:`winback.outcomes.outcome_summary` gives for the same targets
+        (all of them, or one kind's)."""
+        by_group = self._rows(kind)
         summary: dict[str, dict[str, Any]] = {}
         for months in HORIZONS:
             entry: dict[str, Any] = {}
@@ -358,9 +376,43 @@ def _outcomes_by_kind(
             rates = entry["contacted_rate"], entry["control_rate"]
             entry["uplift_points"] = 100 * (rates[0] - rates[1]) if None not in rates else None
             summary[f"{months}m"] = entry
-        sizes = {group: row["n"] for group, row in by_group.items()}
-        result[kind] = (sizes, summary)
-    return result
+        return summary
+
+    def kinds(self) -> list[str]:
+        order = list(TaskKind.values)
+        return sorted(self.by_kind, key=lambda k: order.index(k) if k in order else len(order))
+
+    def _rows(self, kind: str | None) -> dict[str, dict[str, Any]]:
+        if kind is not None:
+            return self.by_kind.get(kind, {})
+        summed: dict[str, dict[str, Any]] = {}
+        for rows in self.by_kind.values():
+            for group, row in rows.items():
+                into = summed.setdefault(group, dict.fromkeys(_COUNTED, 0))
+                for key in _COUNTED:
+                    into[key] += row[key] or 0
+        return summed
+
+
+def _month_targets_count(targets: QuerySet[Target]) -> _MonthTargets:
+    """One grouped query over the month's targets (by kind and group): sizes, offers made and
+    taken up, and per horizon the targets measured, those back and their spend — instead of a
+    pass per figure over half a million rows."""
+    aggregates: dict[str, Any] = {
+        "n": Count("id"),
+        "offers": Count("id", filter=Q(offer__isnull=False)),
+        "offers_taken_up": Count("id", filter=Q(offer__isnull=False, offer_matched=True)),
+        "offers_value": Sum("offer__price", filter=Q(offer_matched=True)),
+    }
+    for months in HORIZONS:
+        returned = f"returned_{months}m"
+        aggregates[f"measured_{months}m"] = Count("id", filter=Q(**{f"{returned}__isnull": False}))
+        aggregates[f"back_{months}m"] = Count("id", filter=Q(**{returned: True}))
+        aggregates[f"spend_{months}m"] = Sum(f"spend_{months}m")
+    by_kind: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in targets.values("kind", "group").annotate(**aggregates).order_by():
+        by_kind.setdefault(row["kind"], {})[row["group"]] = row
+    return _MonthTargets(by_kind=by_kind)
 
 
 def _verdict(summary: dict[str, Any]) -> Verdict:
@@ -482,25 +534,21 @@ def _monthly_report_build(user: Any, month: dt.date) -> MonthlyReport:
     month_targets = Target.objects.filter(
         visible_customers_q(user), round_id__in=[r.pk for r in rounds]
     )
-    groups = dict(
-        month_targets.values("group").annotate(n=Count("id")).order_by().values_list("group", "n")
-    )
-    offers = month_targets.exclude(offer=None).aggregate(
-        made=Count("id"),
-        taken_up=Count("id", filter=Q(offer_matched=True)),
-        value=Sum("offer__price", filter=Q(offer_matched=True)),
-    )
-    outcomes = outcome_summary(month_targets)
-    kinds = [
-        KindResult(
-            kind=kind,
-            contacted=groups_of_kind.get(TargetGroup.CONTACTED, 0),
-            control=groups_of_kind.get(TargetGroup.CONTROL, 0),
-            outcomes=kind_outcomes,
-            verdict=_verdict(kind_outcomes),
+    counted = _month_targets_count(month_targets)
+    groups = counted.groups()
+    outcomes = counted.outcomes()
+    kinds = []
+    for kind in counted.kinds():
+        sizes, kind_outcomes = counted.groups(kind), counted.outcomes(kind)
+        kinds.append(
+            KindResult(
+                kind=kind,
+                contacted=sizes.get(TargetGroup.CONTACTED, 0),
+                control=sizes.get(TargetGroup.CONTROL, 0),
+                outcomes=kind_outcomes,
+                verdict=_verdict(kind_outcomes),
+            )
         )
-        for kind, (groups_of_kind, kind_outcomes) in _outcomes_by_kind(month_targets).items()
-    ]
     campaigns = [
         CampaignResult(campaign=campaign, progress=progress, verdict=_verdict(progress))
         for campaign in Campaign.objects.filter(
@@ -529,9 +577,9 @@ def _monthly_report_build(user: Any, month: dt.date) -> MonthlyReport:
         contacted=groups.get(TargetGroup.CONTACTED, 0),
         control=groups.get(TargetGroup.CONTROL, 0),
         effort=_effort(user, month),
-        offers_made=offers["made"],
-        offers_taken_up=offers["taken_up"],
-        offers_value=offers["value"] or Decimal("0"),
+        offers_made=counted.total("offers"),
+        offers_taken_up=counted.total("offers_taken_up"),
+        offers_value=Decimal(counted.total("offers_value") or 0),
         outcomes=outcomes,
         verdict=_verdict(outcomes),
         kinds=kinds,
