@@ -221,7 +221,6 @@ def _locked(campaign: Campaign) -> Campaign:
     return Campaign.objects.select_for_update().get(pk=campaign.pk)
 
 
-@transaction.atomic
 def campaign_approve(*, campaign: Campaign, by: Any, now: dt.datetime | None = None) -> Campaign:
     """Approve a draft and launch it (manager only), set-based.
 
@@ -231,23 +230,20 @@ def campaign_approve(*, campaign: Campaign, by: Any, now: dt.datetime | None = N
     of the kind, has nobody to assign, no allowed channel (opted out, no contact data) or has
     reached the contact cap is skipped, with the cause counted in the report. Of the rest the
     control share is held back (a fixed draw per campaign and customer); the others get a
-    target and the plan's first-step task, assigned to the advisor or the owner as the campaign
-    says, written in bulk.
+    target carrying the campaign's offer and the plan's first-step task (named after the
+    campaign), assigned to the advisor or the owner as the campaign says, written in bulk.
 
-    Idempotent: the campaign row is locked and only a draft is launched, so approving twice
-    (or two managers at once) launches once. A rejected or closed campaign raises
-    ``ValidationError``.
+    As for a round, the inputs are read and planned before the write transaction (on
+    PostgreSQL over two connections); the transaction then locks the campaign row and writes
+    only if it is still a draft. So approving twice, or two managers at once, launches once.
+    A rejected or closed campaign raises ``ValidationError``; nothing is written then.
     """
     if not _is_manager(by):
         raise PermissionDenied
-    campaign = _locked(campaign)
+    campaign = Campaign.objects.get(pk=campaign.pk)
     if campaign.status == CampaignStatus.RUNNING:
         return campaign
-    if campaign.status != CampaignStatus.DRAFT:
-        raise ValidationError(
-            _("This campaign is %(status)s; only a draft can be approved.")
-            % {"status": campaign.get_status_display().lower()}
-        )
+    _check_draft(campaign)
     now = now or timezone.now()
     today = timezone.localdate(now)
     if campaign.ends_on < today:
@@ -271,11 +267,11 @@ def campaign_approve(*, campaign: Campaign, by: Any, now: dt.datetime | None = N
         step_open_days=step.open_days,
         step_script=step.script,
     )
-    wanted = score_list(user=by, filters=filters).values_list("customer_id", flat=True)
+    wanted = list(score_list(user=by, filters=filters).values_list("customer_id", flat=True))
     inputs = loaders.planning_inputs_load(
         run_id=run.pk, starts_on=starts_on, cap_days=settings.contact_cap_days, rules=[rule]
     )
-    inputs.scores = inputs.scores[inputs.scores["customer_id"].isin(list(wanted))]
+    inputs.scores = inputs.scores[inputs.scores["customer_id"].isin(wanted)]
     plan = planning.plan_round(
         inputs,
         [rule],
@@ -287,32 +283,34 @@ def campaign_approve(*, campaign: Campaign, by: Any, now: dt.datetime | None = N
         default_window=settings.default_window,
         fallback_channels=settings.fallback_channels,
     )
-    target_ids = _targets_write(campaign, plan.targets, starts_on)
-    loaders.tasks_write(round_=_RunRef(run.pk), tasks=plan.tasks, target_ids=target_ids, now=now)
-    # The campaign's offer and name go with each first-step task, so the advisor sees both.
-    Task.objects.filter(target_id__in=Target.objects.filter(campaign=campaign).values("id")).update(
-        offer_id=campaign.offer_id, note=campaign.name[:255]
-    )
-    campaign.status = CampaignStatus.RUNNING
-    campaign.approved_by = by
-    campaign.approved_at = now
-    campaign.report = {
-        "starts_on": starts_on.isoformat(),
-        "candidates": plan.report["candidates"],
-        "targets": plan.report["created"] + plan.report["control"],
-        "created": plan.report["created"],
-        "control": plan.report["control"],
-        "skipped": plan.report["skipped"],
-    }
-    campaign.save(update_fields=["status", "approved_by", "approved_at", "report"])
+    with transaction.atomic():
+        campaign = _locked(campaign)
+        if campaign.status == CampaignStatus.RUNNING:
+            return campaign
+        _check_draft(campaign)
+        target_ids = _targets_write(campaign, plan.targets, starts_on)
+        _tasks_write(campaign, plan.tasks, target_ids, run_id=run.pk, now=now)
+        campaign.status = CampaignStatus.RUNNING
+        campaign.approved_by = by
+        campaign.approved_at = now
+        campaign.report = {
+            "starts_on": starts_on.isoformat(),
+            "candidates": plan.report["candidates"],
+            "targets": plan.report["created"] + plan.report["control"],
+            "created": plan.report["created"],
+            "control": plan.report["control"],
+            "skipped": plan.report["skipped"],
+        }
+        campaign.save(update_fields=["status", "approved_by", "approved_at", "report"])
     return campaign
 
 
-class _RunRef:
-    """What ``loaders.tasks_write`` reads of a round: the scoring run the tasks come from."""
-
-    def __init__(self, run_id: int) -> None:
-        self.run_id = run_id
+def _check_draft(campaign: Campaign) -> None:
+    if campaign.status != CampaignStatus.DRAFT:
+        raise ValidationError(
+            _("This campaign is %(status)s; only a draft can be approved.")
+            % {"status": campaign.get_status_display().lower()}
+        )
 
 
 def _targets_write(campaign: Campaign, targets: pd.DataFrame, starts_on: dt.date) -> pd.DataFrame:
@@ -321,10 +319,7 @@ def _targets_write(campaign: Campaign, targets: pd.DataFrame, starts_on: dt.date
     says whether the spending matched it."""
     if not targets.empty:
         control = (targets["group"] == planning.CONTROL).to_numpy()
-        offer = pd.array(
-            [pd.NA if c or campaign.offer_id is None else campaign.offer_id for c in control],
-            dtype="Int64",
-        )
+        offer = pd.Series(campaign.offer_id, index=targets.index, dtype="Int64").mask(control)
         frame = pd.DataFrame(
             {
                 "campaign_id": campaign.pk,
@@ -350,6 +345,48 @@ def _targets_write(campaign: Campaign, targets: pd.DataFrame, starts_on: dt.date
         "SELECT customer_id, kind, id AS target_id FROM winback_target WHERE campaign_id = %s",
         [campaign.pk],
     )
+
+
+def _tasks_write(
+    campaign: Campaign,
+    tasks: pd.DataFrame,
+    target_ids: pd.DataFrame,
+    *,
+    run_id: int,
+    now: dt.datetime,
+) -> None:
+    """Write the first-step tasks as ``loaders.tasks_write`` writes a round's, plus what a
+    campaign adds: its name as the task's note and its offer (in the same write: updating
+    tens of thousands of fresh rows afterwards costs more than writing them)."""
+    if tasks.empty:
+        return
+    tasks = tasks.merge(target_ids, on=["customer_id", "kind"], how="left", validate="1:1")
+    frame = pd.DataFrame(
+        {
+            "customer_id": tasks["customer_id"].astype("int64").to_numpy(),
+            "kind": tasks["kind"].to_numpy(),
+            "target_id": tasks["target_id"].astype("int64").to_numpy(),
+            "run_id": run_id,
+            "step": tasks["step"].astype("int64").to_numpy(),
+            "assignee_id": tasks["assignee_id"].astype("int64").to_numpy(),
+            "due_on": pd.to_datetime(tasks["due_on"]).to_numpy(),
+            "due_at": loaders.due_at(tasks["due_on"], tasks["window"]).reset_index(drop=True),
+            "expires_on": pd.to_datetime(tasks["expires_on"]).to_numpy(),
+            "window": tasks["window"].to_numpy(),
+            "channel": tasks["channel"].to_numpy(),
+            "priority": tasks["priority"].astype(float).to_numpy(),
+            "note": campaign.name[:255],
+            "script": tasks["script"].fillna("").to_numpy(),
+            "status": TaskStatus.OPEN,
+            "skip_reason": "",
+            "churn_reason": "",
+            "created_at": pd.Timestamp(now),
+            "updated_at": pd.Timestamp(now),
+        }
+    )
+    if campaign.offer_id is not None:
+        frame["offer_id"] = campaign.offer_id
+    write_frame(Task._meta.db_table, frame)
 
 
 @transaction.atomic
