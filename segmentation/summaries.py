@@ -59,7 +59,12 @@ def run_summary(run: ScoringRun) -> dict[str, Any]:
 def run_summaries(last: int = 12) -> list[dict[str, Any]]:
     """The summaries of the current monthly runs of the ``last`` months scored, oldest first
     (the trend of the dashboard and the monthly report); one query when all are stored."""
-    runs = list(ScoringRun.objects.current().filter(kind=RunKind.MONTHLY).order_by("-month")[:last])
+    runs = list(
+        ScoringRun.objects.current()
+        .filter(kind=RunKind.MONTHLY)
+        .defer("model", "timings", "counts", "error")
+        .order_by("-month")[:last]
+    )
     return [run_summary(run) for run in reversed(runs)]
 
 

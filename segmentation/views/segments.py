@@ -50,7 +50,10 @@ def segments(request: HttpRequest) -> HttpResponse:
     if month not in months:
         month = months[0] if months else None
     run = (
-        ScoringRun.objects.current().filter(kind=RunKind.MONTHLY, month=month).first()
+        ScoringRun.objects.current()
+        .filter(kind=RunKind.MONTHLY, month=month)
+        .defer("model", "timings", "counts", "error")
+        .first()
         if month
         else None
     )

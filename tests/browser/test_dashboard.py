@@ -50,9 +50,9 @@ CELLS = [
 ]
 #: Monthly status moves (active, at risk, lost): most stay, some drift, a few come back.
 MOVES = {
-    Status.ACTIVE: ((Status.ACTIVE, 0.93), (Status.AT_RISK, 0.05), (Status.LOST, 0.02)),
+    Status.ACTIVE: ((Status.ACTIVE, 0.95), (Status.AT_RISK, 0.04), (Status.LOST, 0.01)),
     Status.AT_RISK: ((Status.ACTIVE, 0.35), (Status.AT_RISK, 0.50), (Status.LOST, 0.15)),
-    Status.LOST: ((Status.ACTIVE, 0.08), (Status.AT_RISK, 0.04), (Status.LOST, 0.88)),
+    Status.LOST: ((Status.ACTIVE, 0.10), (Status.AT_RISK, 0.05), (Status.LOST, 0.85)),
 }
 
 
@@ -71,7 +71,7 @@ def _a_year(rng: random.Random) -> tuple[list, list]:
     """Twelve scored months of CUSTOMERS customers; returns the runs and the customers."""
     customers = CustomerFactory.create_batch(CUSTOMERS)
     status = {
-        c.pk: _pick(rng, ((Status.ACTIVE, 80), (Status.AT_RISK, 8), (Status.LOST, 12)))
+        c.pk: _pick(rng, ((Status.ACTIVE, 72), (Status.AT_RISK, 10), (Status.LOST, 18)))
         for c in customers
     }
     cell = {c.pk: _pick(rng, CELLS + [(None, 5)]) for c in customers}

@@ -14,7 +14,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 
 from dealercrm.roles import Role
-from reports.dashboards import advisor_work, followup_funnel
+from reports.dashboards import advisor_work, dashboard_figures_refresh, followup_funnel
 from segmentation.models import Status
 from tests.factories import (
     CustomerScoreFactory,
@@ -83,6 +83,24 @@ def test_the_funnel_is_kept_in_the_cache(round_, django_assert_num_queries):
     with django_assert_num_queries(1):  # the rounds; their counts come from the cache
         (entry,) = followup_funnel(today=TODAY)
     assert entry["created"] == 4
+
+
+def test_a_refresh_recounts_what_may_still_change(manager, advisor, round_, work):
+    followup_funnel(today=TODAY)
+    advisor_work(user=manager, today=TODAY)
+    TargetFactory(round=round_, first_contact_at=timezone.now())
+    TaskFactory(assignee=advisor, due_on=TODAY)
+    dashboard_figures_refresh(today=TODAY)
+    assert followup_funnel(today=TODAY)[0]["contacted"] == 4
+    rows = {row["assignee"]: row for row in advisor_work(user=manager, today=TODAY)["rows"]}
+    assert rows[advisor.pk]["open"] == 3
+    # A round whose outcomes are all measured is kept as counted.
+    cache.clear()
+    later = TODAY + dt.timedelta(days=200)
+    assert followup_funnel(today=later)[0]["contacted"] == 4
+    TargetFactory(round=round_, first_contact_at=timezone.now())
+    dashboard_figures_refresh(today=later)
+    assert followup_funnel(today=later)[0]["contacted"] == 4
 
 
 def test_workload_and_timeliness_per_assignee(manager, advisor, other_advisor, work):
