@@ -22,15 +22,14 @@ from dealercrm.access import has_role, staff_page
 from dealercrm.roles import Role, may_export
 from reports.customer_profile import (
     CustomerPage,
+    customer_export_rows,
     customer_page,
     customer_profile,
-    customer_rows,
-    customer_scores,
 )
 from reports.excel import DECIMAL, MONEY, PERCENT, Sheet, xlsx_response
 from reports.forms import CustomerFilterForm
 from segmentation.models import RfmSegment, RunKind, ScoringRun, Status
-from segmentation.selectors import scoring_run_current, scoring_run_list
+from segmentation.selectors import scoring_run_list
 
 #: Rows an export holds at most; the file says so when the list was longer.
 EXPORT_LIMIT = 50_000
@@ -106,38 +105,19 @@ def customer_export(request: HttpRequest) -> HttpResponse:
     if not may_export(request.user):
         raise PermissionDenied
     try:
-        scores = list(customer_scores(user=request.user, filters=request.GET)[: EXPORT_LIMIT + 1])
+        export = customer_export_rows(user=request.user, filters=request.GET, limit=EXPORT_LIMIT)
     except ValidationError as error:
         return HttpResponse("; ".join(_error_messages(error)), status=400)
-    capped = len(scores) > EXPORT_LIMIT
-    scores = scores[:EXPORT_LIMIT]
-    run = scores[0].run if scores else scoring_run_current()
+    run, rows = export.run, export.rows
     month = formats.date_format(run.month, "YEAR_MONTH_FORMAT") if run else "—"
     note = _("Customers scored in %(month)s; contact data masked; at most %(limit)s rows.") % {
         "month": month,
         "limit": f"{EXPORT_LIMIT:,}",
     }
-    if capped:
+    if export.capped:
         note += " " + _("The list is longer: only the first %(limit)s rows are here.") % {
             "limit": f"{EXPORT_LIMIT:,}"
         }
-    statuses, segments = dict(Status.choices), dict(RfmSegment.choices)
-    rows = [
-        (
-            row.score.customer_id,
-            row.score.customer.name,
-            row.mobile,
-            row.advisor,
-            row.nine_cell,
-            str(segments.get(row.score.rfm_segment, row.score.rfm_segment)),
-            str(statuses.get(row.score.status, row.score.status)),
-            row.score.churn_score,
-            row.score.future_value,
-            row.value_tier,
-            row.score.recency_days,
-        )
-        for row in customer_rows(scores, request.user)
-    ]
     headers = [
         _("Customer id"),
         _("Name"),

@@ -189,6 +189,28 @@ def test_the_next_page_continues_after_the_last_row(client, manager, run):
     assert second.next_after is None
 
 
+def test_a_rare_filter_reads_a_bounded_window_and_searches_on(client, manager, run, monkeypatch):
+    customers = [CustomerFactory() for _ in range(5)]
+    for customer, status in zip(
+        customers, ["lost", "active", "active", "active", "lost"], strict=True
+    ):
+        CustomerScoreFactory(run=run, customer=customer, status=status)
+    monkeypatch.setattr("reports.customer_profile.SCAN_WINDOW", customers[1].pk)
+    client.force_login(manager)
+    response = client.get(LIST, {"status": "lost"})
+    first = response.context["page"]
+    assert [row.score.customer_id for row in first.rows] == [customers[0].pk]
+    assert (first.next_after, first.full) == (customers[1].pk, False)
+    assert "more may match further on" in response.content.decode()
+    found, page, pages = [customers[0].pk], first, 1
+    while page.next_after is not None:
+        page = client.get(LIST, {"status": "lost", "after": page.next_after}).context["page"]
+        found += [row.score.customer_id for row in page.rows]
+        pages += 1
+    assert found == [customers[0].pk, customers[4].pk]
+    assert pages <= 5
+
+
 def test_the_list_costs_the_same_queries_for_few_or_many_rows(client, manager, run):
     client.force_login(manager)
     CustomerScoreFactory(run=run, customer=CustomerFactory())
