@@ -449,14 +449,30 @@ def _trend(user: Any, month: dt.date) -> list[TrendRow]:
     aggregates["contacted"] = Count("id", filter=Q(group=TargetGroup.CONTACTED))
     aggregates["control"] = Count("id", filter=Q(group=TargetGroup.CONTROL))
     per_month: dict[dt.date, dict[str, int]] = {m: dict.fromkeys(aggregates, 0) for m in months}
-    rows = (
-        Target.objects.filter(visible_customers_q(user), round_id__in=list(rounds))
-        .values("round_id")
-        .annotate(**aggregates)
-        .order_by()
-    )
-    for row in rows:
-        sums = per_month[month_start(rounds[row["round_id"]])]
+    # A round's figures are final once its last horizon is measured: those are kept for a day,
+    # so a report counts again only the rounds of the last few months.
+    scope = "all" if sees_all_customers(user) else f"user-{user.pk}"
+    keys = {pk: f"report:round-trend:{scope}:{pk}" for pk in rounds}
+    cached = cache.get_many(list(keys.values()))
+    counted: dict[int, dict[str, int]] = {
+        pk: cached[key] for pk, key in keys.items() if key in cached
+    }
+    missing = [pk for pk in rounds if pk not in counted]
+    if missing:
+        rows = (
+            Target.objects.filter(visible_customers_q(user), round_id__in=missing)
+            .values("round_id")
+            .annotate(**aggregates)
+            .order_by()
+        )
+        fresh = {row.pop("round_id"): row for row in rows}
+        today = timezone.localdate()
+        for pk in missing:
+            counted[pk] = fresh.get(pk, dict.fromkeys(aggregates, 0))
+            if add_months(rounds[pk], WINDOW_MONTHS + 1) <= today:
+                cache.set(keys[pk], counted[pk], FINAL_REPORT_SECONDS)
+    for pk, row in counted.items():
+        sums = per_month[month_start(rounds[pk])]
         for key in aggregates:
             sums[key] += row[key]
     contacts = {

@@ -388,3 +388,18 @@ def test_a_report_is_cached_until_counted_again(manager, month_data):
     _visit(target.customer, dt.date(2025, 6, 22), "100")
     assert monthly_report(user=manager, month=MONTH).recovered == first.recovered == 4
     assert monthly_report(user=manager, month=MONTH, fresh=True).recovered == 5
+
+
+def test_trend_figures_of_final_rounds_are_kept_for_a_day(manager, month_data):
+    def june_row(report):
+        return next(row for row in report.trend if row.month == MONTH)
+
+    assert june_row(monthly_report(user=manager, month=MONTH)).contacted == 4
+    TargetFactory(round=month_data["round"])
+    fresh = monthly_report(user=manager, month=MONTH, fresh=True)
+    # June's outcomes are all measured (it is over four months ago): its trend row is kept,
+    # the month's own figures are counted again.
+    assert june_row(fresh).contacted == 4
+    assert fresh.contacted == 5
+    cache.clear()
+    assert june_row(monthly_report(user=manager, month=MONTH)).contacted == 5
