@@ -215,6 +215,15 @@ def test_the_form_opens_in_place_with_htmx(client, advisor):
     assert 'name="outcome"' not in closed
 
 
+def test_without_htmx_the_form_opens_on_the_day_page(client, advisor):
+    task = _task(advisor, name="王建国")
+    client.force_login(advisor)
+    response = client.get(_outcome_url(task))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "My day" in page and f'action="{_outcome_url(task)}"' in page
+
+
 def test_reached_closes_the_task_logs_the_contact_and_shows_a_done_line(client, advisor):
     task = _task(advisor, name="王建国")
     client.force_login(advisor)
