@@ -201,6 +201,8 @@ def customer_page(*, user: Any, filters: Mapping, size: int = PAGE_SIZE) -> Cust
     Raises ``ValidationError`` for a bad filter value or cursor.
     """
     after = _after_clean(filters.get("after")) or 0
+    if scoring_run_current(month_clean(filters.get("month"))) is None:
+        return CustomerPage(rows=[], run=None, next_after=None)
     window_end = min(after + SCAN_WINDOW, _MAX_ID)
     queryset = customer_scores(user=user, filters=filters).filter(
         customer_id__gt=after, customer_id__lte=window_end

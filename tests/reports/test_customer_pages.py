@@ -156,6 +156,12 @@ def test_the_list_shows_the_month_asked_for(client, manager, own, run):
     assert {row.score.run_id for row in september} == {run.pk}
 
 
+def test_a_month_without_scores_shows_nothing_and_no_next_page(client, manager, own):
+    client.force_login(manager)
+    page = client.get(LIST, {"month": "2020-01"}).context["page"]
+    assert (page.rows, page.next_after) == ([], None)
+
+
 def test_a_mobile_search_finds_the_customer(client, manager, own, others):
     client.force_login(manager)
     rows = client.get(LIST, {"q": "139 1234 5678"}).context["page"].rows
@@ -220,7 +226,7 @@ def test_the_list_costs_the_same_queries_for_few_or_many_rows(client, manager, r
         CustomerScoreFactory(run=run)
     with CaptureQueriesContext(connection) as many:
         assert client.get(LIST).status_code == 200
-    assert len(many) == len(few) <= 8
+    assert len(many) == len(few) <= 10
 
 
 def test_campaign_and_export_links_keep_the_filters_for_the_roles_allowed(
