@@ -108,8 +108,8 @@
         legend: { top: 0 },
         grid: [grid({ right: "52%", top: 64 }), grid({ left: "52%", top: 64 })],
         xAxis: [
-          { type: "value", gridIndex: 0 },
-          { type: "value", gridIndex: 1 }
+          { type: "value", gridIndex: 0, axisLabel: { hideOverlap: true } },
+          { type: "value", gridIndex: 1, axisLabel: { hideOverlap: true } }
         ],
         yAxis: [
           { type: "category", gridIndex: 0, data: d.names, inverse: true },
