@@ -61,6 +61,7 @@ ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "winback.purchaseintent": _WRITE,
         "winback.lead": _WRITE,
         "winback.reportingline": _VIEW,
+        "winback.campaign": _VIEW,
     },
     Role.MANAGER: {
         "customers.customer": _ALL,
@@ -94,6 +95,8 @@ ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "winback.lead": _ALL,
         "winback.reportingline": _ALL,
         "winback.reassignment": ("view", "add"),
+        "winback.campaign": _VIEW,
+        "customers.dataaccesslog": _VIEW,
     },
     Role.SALES_ADVISOR: {
         "customers.customer": ("view", "change"),

@@ -49,7 +49,7 @@ def pct(value: Any, digits: int = 0) -> str:
 @register.filter
 def beijing(value: dt.datetime | None, fmt: str = "Y-m-d H:i") -> str:
     """A stored (UTC) time in the dealership's time zone (Beijing)."""
-    if value is None:
+    if not value:
         return "—"
     if timezone.is_aware(value):
         value = timezone.localtime(value)
@@ -58,8 +58,9 @@ def beijing(value: dt.datetime | None, fmt: str = "Y-m-d H:i") -> str:
 
 @register.filter
 def day(value: dt.date | None, fmt: str = "Y-m-d") -> str:
-    """A date as ``2026-11-30``; a dash for none."""
-    if value is None:
+    """A date as ``2026-11-30``; a dash for none (or the empty string a missing related
+    object renders as)."""
+    if not value:
         return "—"
     return formats.date_format(value, fmt)
 

@@ -8,7 +8,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import translation
 
-from dealercrm.templatetags.staff import beijing, label, money, num, pct
+from dealercrm.templatetags.staff import beijing, day, label, money, num, pct
 from segmentation.models import Status
 
 
@@ -43,3 +43,9 @@ def test_query_with_keeps_the_filters_and_changes_one():
         Context({"request": request})
     )
     assert rendered == "?month=2026-11&amp;nine_cell=7%2B%2Flow&amp;page=2"
+
+
+def test_a_missing_date_or_time_shows_a_dash():
+    # A template renders a missing related object's date as "".
+    assert day("") == "—"
+    assert beijing("") == "—"
