@@ -179,6 +179,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "winback.daily",
         "schedule": crontab(minute=0, hour=6),
     },
+    # Shorter than the cache lifetime of the dashboard's work figures (5 minutes).
+    "dashboard-refresh": {
+        "task": "reports.dashboard_refresh",
+        "schedule": crontab(minute="*/4"),
+    },
 }
 # Tasks enqueued (on commit, with the run id) after every successful scoring run: the apps
 # above segmentation hook in here, so segmentation imports none of them.

@@ -15,9 +15,9 @@ register = template.Library()
 
 
 def _number(value: Any, digits: int) -> str:
-    return formats.number_format(
-        Decimal(str(round(float(value), digits))), digits, force_grouping=True
-    )
+    # Grouped by thousands with a comma in every language: Django's zh-hans format has no
+    # thousands separator, and ¥22141602 is hard to read in any language.
+    return f"{Decimal(str(float(value))):,.{digits}f}"
 
 
 @register.filter

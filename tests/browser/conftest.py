@@ -13,11 +13,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings as django_settings
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import translation
 
-from dealercrm.roles import Role
+from dealercrm.roles import Role, roles_sync
 from tests.factories import UserFactory
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -69,6 +71,9 @@ def staff_user(transactional_db) -> Callable:
     server sees it."""
 
     def make(role: Role, **fields):
+        # A transactional test's flush deletes the role groups the migrations made.
+        if not Group.objects.filter(name=role.value).exists():
+            roles_sync(django_apps)
         return UserFactory(role=role, **fields)
 
     return make

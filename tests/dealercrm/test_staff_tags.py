@@ -49,3 +49,9 @@ def test_a_missing_date_or_time_shows_a_dash():
     # A template renders a missing related object's date as "".
     assert day("") == "—"
     assert beijing("") == "—"
+
+
+def test_chinese_pages_group_thousands_too():
+    with translation.override("zh-hans"):
+        assert money(22141602) == "¥22,141,602.00"
+        assert num(5000) == "5,000"
