@@ -650,8 +650,8 @@ def customer_profile(*, user: Any, pk: int) -> CustomerProfile:
     )
     targets = list(
         Target.objects.filter(customer=customer)
-        .select_related("round", "plan", "offer")
-        .order_by("-round__starts_on", "-id")[:TARGET_LIMIT]
+        .select_related("round", "campaign", "plan", "offer")
+        .order_by("-anchor_on", "-id")[:TARGET_LIMIT]
     )
     return CustomerProfile(
         customer=customer,

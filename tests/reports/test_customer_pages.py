@@ -17,6 +17,7 @@ from reports.customer_profile import PAGE_SIZE, TIMELINE_LIMIT
 from segmentation.models import ChurnIndicator, Status
 from tests.factories import (
     ComplaintFactory,
+    ContactPlanFactory,
     ContactLogFactory,
     CustomerFactory,
     CustomerScoreFactory,
@@ -24,6 +25,7 @@ from tests.factories import (
     ScoringRunFactory,
     ServiceOrderFactory,
     ServiceOrderLineFactory,
+    TargetFactory,
     TaskFactory,
 )
 
@@ -408,3 +410,25 @@ def test_reveal_is_post_only_and_knows_its_fields(client, manager, own):
     assert client.post(reveal(own, "name")).status_code == 404
     assert client.post(reverse("customer_reveal", args=[999999, "mobile"])).status_code == 404
     assert not DataAccessLog.objects.exists()
+
+
+def test_the_360_page_shows_campaign_targets_which_have_no_round(client, manager, own):
+    from winback.models import Campaign
+
+    plan = ContactPlanFactory()
+    campaign = Campaign.objects.create(
+        name="七年老车关怀",
+        filters={"nine_cell": "7+/low"},
+        kind="win_back",
+        plan=plan,
+        starts_on=dt.date(2024, 10, 1),
+        ends_on=dt.date(2024, 10, 31),
+        owner=manager,
+        created_by=manager,
+        control_share=0.1,
+    )
+    TargetFactory(round=None, campaign=campaign, customer=own, anchor_on=dt.date(2024, 10, 2))
+    client.force_login(manager)
+    response = client.get(detail(own))
+    assert response.status_code == 200
+    assert "七年老车关怀 · 2024-10-02" in response.content.decode()
