@@ -39,8 +39,8 @@ def test_the_report_gives_ratios_targets_and_error_lines():
     lines = benchmarks.report_lines(floor, rows)
     today, segments, dashboard, not_theirs, summary = lines[2:]
     # /today/ has the tighter target: 60 ms fails it and passes the 150 ms one.
-    assert today.endswith("FAIL") and " 60.0 " in today and "50" in today
-    assert segments.endswith("PASS")
+    assert "FAIL" in today and " 60.0 " in today and "50" in today
+    assert "PASS" in segments
     assert "ERROR HTTP 404" in dashboard
     assert not rows[2].passed
     # A page the role may not open is no failure; the ratio is of the p50s (30 / 0.5).
