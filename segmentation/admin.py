@@ -13,6 +13,8 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +56,7 @@ class ScoringRunAdmin(ReadOnlyAdmin):
         "customers",
         "seconds",
         "started_at",
+        "results",
     )
     list_filter = ("kind", "status", "is_current")
     date_hierarchy = "month"
@@ -66,6 +69,14 @@ class ScoringRunAdmin(ReadOnlyAdmin):
     def seconds(self, run: ScoringRun) -> Any:
         total = run.timings.get("total")
         return None if total is None else round(total, 1)
+
+    @admin.display(description=_("results"))
+    def results(self, run: ScoringRun) -> str:
+        """A link to the run's customer results (only a current run's are kept)."""
+        if not run.is_current:
+            return "—"
+        url = reverse("admin:segmentation_customerscore_changelist")
+        return format_html('<a href="{}?run={}">{}</a>', url, run.pk, gettext("Customer results"))
 
 
 def _default_run(request: HttpRequest) -> ScoringRun | None:

@@ -83,6 +83,9 @@ def test_the_score_list_opens_on_the_latest_month_and_offers_the_others(admin_cl
     assert _shown_runs(response) == {may.pk}
     response, _ = _get(admin_client, f"{url}?run=all")
     assert _shown_runs(response) == {may.pk, june.pk}
+    # The run list links each current run to its results.
+    runs, _ = _get(admin_client, reverse("admin:segmentation_scoringrun_changelist"))
+    assert f"{url}?run={may.pk}" in runs.content.decode()
 
 
 def test_scores_show_labels_and_rounded_numbers_not_codes_and_long_floats(admin_client, scored):
