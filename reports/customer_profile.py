@@ -23,7 +23,6 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from contacts.models import (
     Complaint,
@@ -58,6 +57,7 @@ from segmentation.models import (
 )
 from segmentation.scoring_settings import ScoringSettings
 from segmentation.selectors import score_list, scoring_run_current
+from segmentation.summaries import nine_cell_label
 from vehicles.models import Purchase, ServiceOrder, Vehicle
 from winback.models import Target, Task, TaskStatus
 
@@ -77,27 +77,6 @@ TARGET_LIMIT = 10
 
 #: The badge colour of each churn status.
 STATUS_BADGES = {"active": "good", "at_risk": "warn", "lost": "bad"}
-
-_SATISFACTION_BANDS = {
-    "low": gettext_lazy("low satisfaction"),
-    "medium": gettext_lazy("medium satisfaction"),
-    "high": gettext_lazy("high satisfaction"),
-}
-
-
-def nine_cell_label(code: str | None) -> str:
-    """``7+/low`` → "Vehicle 7+ years · low satisfaction"; a dash for no cell (a car under
-    five years has none)."""
-    if not code:
-        return "—"
-    age, _sep, band = code.partition("/")
-    years = age.rstrip("+")
-    if not years.isdigit() or band not in _SATISFACTION_BANDS:
-        return code
-    return _("Vehicle %(years)s+ years · %(band)s") % {
-        "years": years,
-        "band": _SATISFACTION_BANDS[band],
-    }
 
 
 def value_tier_label(tier: int | None) -> str:

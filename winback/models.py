@@ -876,6 +876,12 @@ class Task(models.Model):
                 condition=Q(service_order__isnull=False),
                 name="task_service_order",
             ),
+            # The week strip of /today/: a user's open tasks and planned visits per due day.
+            models.Index(
+                fields=["assignee", "due_on", "channel"],
+                condition=Q(status="open"),
+                name="task_open_assignee_due",
+            ),
         ]
 
     def __str__(self) -> str:

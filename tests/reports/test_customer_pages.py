@@ -131,7 +131,7 @@ def test_the_list_shows_labels_and_masks_the_mobile(client, manager, own):
     html = client.get(LIST).content.decode()
     assert "13912345678" not in html
     assert "139****5678" in html
-    assert "Vehicle 7+ years · low satisfaction" in html
+    assert "7+ years · low satisfaction" in html
     assert "Tier 1 (most valuable)" in html
     assert "At risk" in html
     assert "¥3,713.71" in html
@@ -269,7 +269,7 @@ def test_marketing_exports_the_filtered_list_masked_and_logged(client, marketing
             "王伟",
             "139****5678",
             own.sales_advisor.get_username(),
-            "Vehicle 7+ years · low satisfaction",
+            "7+ years · low satisfaction",
             "At risk",
             "At risk",
             pytest.approx(0.4213),
@@ -311,7 +311,7 @@ def test_the_360_page_explains_every_churn_component(client, advisor, own):
     assert "probability still active: 90%" in html
     assert "usual interval between visits 120 days" in html
     assert "overdue ratio 0.30" in html
-    assert "Vehicle 7+ years · low satisfaction" in html
+    assert "7+ years · low satisfaction" in html
 
 
 def test_the_360_page_shows_score_history_month_by_month(client, manager, own, run):

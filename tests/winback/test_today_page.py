@@ -23,7 +23,7 @@ from tests.factories import (
 )
 from winback.models import Lead, PurchaseIntent, Task, TaskKind, TaskStatus
 from winback.selectors import task_week
-from winback.views.today import countdown, nine_cell_label
+from winback.views.today import countdown
 
 pytestmark = pytest.mark.django_db
 
@@ -132,16 +132,10 @@ def test_a_task_says_why_in_words_from_its_target_and_the_latest_score(client, a
     assert "Unresolved complaint" not in page  # an older month's component
     assert "No engagement" not in page  # too weak to name
     assert "value tier 2, future value ¥3,714" in page
-    assert "car 7+ years old, low satisfaction" in page
+    assert "7+ years · low satisfaction" in page
     assert "Can&#x27;t lose them" in page or "Can't lose them" in page
     assert "Phone call" in page and "Morning (9–12)" in page
     assert "7+/low" not in page and "cant_lose_them" not in page
-
-
-def test_nine_cells_are_words_and_unknown_codes_are_not_shown():
-    assert nine_cell_label("6+/high") == "car 6+ years old, high satisfaction"
-    assert nine_cell_label("9+/odd") == ""
-    assert nine_cell_label(None) == ""
 
 
 def test_countdown_in_minutes_hours_and_days():

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from contacts.models import ContactOutcome
@@ -27,41 +27,18 @@ from customers.models import Channel, TimeWindow
 from dealercrm.access import staff_page
 from dealercrm.templatetags.staff import money, num
 from segmentation.models import ChurnIndicator, CustomerScore, RfmSegment, Status
+from segmentation.summaries import nine_cell_label
 from winback import selectors
 from winback.forms import TaskOutcomeForm
 from winback.models import ChurnReason, Task, TaskKind
 from winback.services import task_close
 
-#: Vehicle-age tiers and satisfaction bands of the nine cells (R4.2), in words.
-AGE_TIER_LABELS = {
-    "5+": gettext_lazy("car 5+ years old"),
-    "6+": gettext_lazy("car 6+ years old"),
-    "7+": gettext_lazy("car 7+ years old"),
-}
-SATISFACTION_BAND_LABELS = {
-    "low": gettext_lazy("low satisfaction"),
-    "medium": gettext_lazy("medium satisfaction"),
-    "high": gettext_lazy("high satisfaction"),
-}
 #: A churn indicator's sub-score from which it is named as a reason.
 INDICATOR_SHOWN_FROM = 0.5
 #: Reasons named at most per task.
 INDICATORS_SHOWN = 3
 #: Kinds whose due time is a lead's cadence deadline (R5.8), counted down on the card.
 LEAD_KINDS = (TaskKind.LEAD_CADENCE, TaskKind.LEAD_DROPPED)
-
-
-def nine_cell_label(code: str | None) -> str:
-    """``7+/low`` → “car 7+ years old, low satisfaction”; empty for no cell."""
-    if not code:
-        return ""
-    age, _slash, band = code.partition("/")
-    if age not in AGE_TIER_LABELS or band not in SATISFACTION_BAND_LABELS:
-        return ""
-    return _("%(age)s, %(band)s") % {
-        "age": AGE_TIER_LABELS[age],
-        "band": SATISFACTION_BAND_LABELS[band],
-    }
 
 
 def countdown(due_at: dt.datetime, now: dt.datetime) -> str:
@@ -117,7 +94,7 @@ def _why(task: Task, score: CustomerScore | None) -> list[str]:
             _("value tier %(tier)s, future value %(value)s")
             % {"tier": source.value_tier, "value": money(source.future_value, 0)}
         )
-    cell = nine_cell_label(source.nine_cell)
+    cell = nine_cell_label(source.nine_cell) if source.nine_cell else ""
     if cell:
         words.append(cell)
     if source.rfm_segment:
