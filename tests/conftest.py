@@ -51,3 +51,15 @@ def dms_client(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root", is_superuser=True)
+
+
+@pytest.fixture
+def eager_tasks():
+    """Celery tasks run in-process, as without a broker, also on the Redis pass (for pages
+    whose request enqueues work that the test then reads)."""
+    from dealercrm.celery import app as celery_app
+
+    was = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = was

@@ -221,8 +221,61 @@ def _locked(campaign: Campaign) -> Campaign:
     return Campaign.objects.select_for_update().get(pk=campaign.pk)
 
 
+@transaction.atomic
+def campaign_launch_request(
+    *, campaign: Campaign, by: Any, now: dt.datetime | None = None
+) -> Campaign:
+    """Approve a draft (manager only) and enqueue its launch on commit: the launch reads every
+    scored customer's inputs (seconds at a million customers), which is a worker's job, not a
+    web request's. The campaign shows as approved and launching until the worker has run
+    :func:`campaign_launch`. Approving again changes nothing; a rejected or closed campaign or
+    a period that is over raises ``ValidationError``.
+    """
+    from winback.tasks import campaign_launch_task
+
+    if not _is_manager(by):
+        raise PermissionDenied
+    campaign = _locked(campaign)
+    if campaign.status in (CampaignStatus.APPROVED, CampaignStatus.RUNNING):
+        return campaign
+    _check_draft(campaign)
+    now = now or timezone.now()
+    if campaign.ends_on < timezone.localdate(now):
+        raise ValidationError({"ends_on": [_("This period is over already.")]})
+    campaign.status = CampaignStatus.APPROVED
+    campaign.approved_by = by
+    campaign.approved_at = now
+    campaign.report = {}
+    campaign.save(update_fields=["status", "approved_by", "approved_at", "report"])
+    campaign_id = campaign.pk
+    transaction.on_commit(lambda: campaign_launch_task.delay(campaign_id))
+    return campaign
+
+
+def campaign_launch(*, campaign_id: int) -> Campaign | None:
+    """Launch an approved campaign (the worker's half of :func:`campaign_launch_request`),
+    as the manager who approved it sees the customers. Idempotent: a campaign already running
+    (a redelivered task) is left alone. When the launch is impossible (the month's scores or
+    the plan's first step went missing meanwhile) the campaign goes back to draft with the
+    reason in its report, so a manager sees why and can decide again."""
+    campaign = Campaign.objects.select_related("approved_by").filter(pk=campaign_id).first()
+    if campaign is None or campaign.status != CampaignStatus.APPROVED:
+        return campaign
+    try:
+        return campaign_approve(
+            campaign=campaign, by=campaign.approved_by, now=campaign.approved_at
+        )
+    except ValidationError as error:
+        Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.APPROVED).update(
+            status=CampaignStatus.DRAFT, report={"error": " ".join(error.messages)}
+        )
+        campaign.refresh_from_db()
+        return campaign
+
+
 def campaign_approve(*, campaign: Campaign, by: Any, now: dt.datetime | None = None) -> Campaign:
-    """Approve a draft and launch it (manager only), set-based.
+    """Approve a draft and launch it at once (manager only), set-based; staff pages approve
+    through :func:`campaign_launch_request`, which runs this in a worker.
 
     The customers of the filter (``score_list`` as the approving manager sees them) go through
     the round's own loader and planner (:mod:`winback.loaders`, :func:`planning.plan_round`)
@@ -306,7 +359,8 @@ def campaign_approve(*, campaign: Campaign, by: Any, now: dt.datetime | None = N
 
 
 def _check_draft(campaign: Campaign) -> None:
-    if campaign.status != CampaignStatus.DRAFT:
+    # An approved campaign is a draft whose launch is queued.
+    if campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.APPROVED):
         raise ValidationError(
             _("This campaign is %(status)s; only a draft can be approved.")
             % {"status": campaign.get_status_display().lower()}

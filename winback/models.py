@@ -419,6 +419,7 @@ class Offer(models.Model):
 
 class CampaignStatus(models.TextChoices):
     DRAFT = "draft", _("Awaiting approval")
+    APPROVED = "approved", _("Approved, launching")
     RUNNING = "running", _("Approved, running")
     CLOSED = "closed", _("Closed")
     REJECTED = "rejected", _("Rejected")

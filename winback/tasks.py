@@ -1,6 +1,7 @@
 """Celery tasks of the follow-up work: a round after each successful scoring run (chained
 from the scoring tasks through ``SCORING_RUN_FOLLOW_UPS``) and the morning's housekeeping
-(beat: 06:00). Both take ids or nothing, call one service and are idempotent."""
+(beat: 06:00), and the launch of an approved campaign. Each takes ids or nothing, calls one
+service and is idempotent."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 from celery import shared_task
 
 from segmentation.models import ScoringRun
+from winback.campaigns import campaign_launch
 from winback.services import RoundNotPossible, daily_work_run, round_generate
 
 logger = logging.getLogger(__name__)
@@ -33,3 +35,11 @@ def round_generate_task(run_id: int) -> int | None:
 def daily_task() -> dict[str, int]:
     """Expire stale tasks, escalate late complaints, report dropped leads, measure outcomes."""
     return daily_work_run()
+
+
+@shared_task(name="winback.campaign_launch", acks_late=True)
+def campaign_launch_task(campaign_id: int) -> int | None:
+    """Launch an approved campaign; returns its id. Idempotent (a running campaign is left
+    alone), so a redelivered message does no harm."""
+    campaign = campaign_launch(campaign_id=campaign_id)
+    return campaign.pk if campaign else None

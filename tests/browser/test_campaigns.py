@@ -19,7 +19,7 @@ OLD_UNHAPPY = {**LOST, "nine_cell": "7+/low", "age_tier": "7+", "satisfaction_ba
 
 
 def test_marketing_builds_a_campaign_from_a_cell_and_a_manager_approves_it(
-    staff_user, signed_in, live_server
+    staff_user, signed_in, live_server, eager_tasks
 ):
     marketing = staff_user(Role.SERVICE_MARKETING, username="zhou", first_name="周敏")
     manager = staff_user(Role.MANAGER, username="zhao", first_name="赵经理")

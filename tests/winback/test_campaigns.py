@@ -29,6 +29,8 @@ from winback.campaigns import (
     campaign_create,
     campaign_filter_words,
     campaign_filters_clean,
+    campaign_launch,
+    campaign_launch_request,
     campaign_list,
     campaign_match_count,
     campaign_progress,
@@ -401,3 +403,49 @@ def test_the_demo_may_draft_in_the_past(marketing, run, plan):
         now=now,
     )
     assert campaign.created_at == now
+
+
+# --- approval from a page: the launch is a worker's job ------------------------------------
+
+
+def test_a_page_approval_queues_the_launch_and_the_worker_runs_it(
+    marketing, manager, run, plan, eager_tasks, django_capture_on_commit_callbacks
+):
+    scored(run, 4, score=OLD_UNHAPPY, sales_advisor=UserFactory())
+    campaign = _draft(marketing, run, plan)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        campaign = campaign_launch_request(campaign=campaign, by=manager)
+    assert campaign.status == CampaignStatus.APPROVED
+    assert (campaign.approved_by, len(callbacks)) == (manager, 1)
+    assert not Target.objects.filter(campaign=campaign).exists()
+    callbacks[0]()
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.RUNNING
+    assert Target.objects.filter(campaign=campaign).count() == 4
+
+
+def test_a_redelivered_launch_does_nothing_more(marketing, manager, run, plan):
+    scored(run, 3, score=OLD_UNHAPPY, sales_advisor=UserFactory())
+    campaign = campaign_launch_request(campaign=_draft(marketing, run, plan), by=manager)
+    campaign_launch(campaign_id=campaign.pk)
+    campaign_launch(campaign_id=campaign.pk)
+    assert Target.objects.filter(campaign=campaign).count() == 3
+
+
+def test_a_launch_that_became_impossible_returns_the_campaign_to_draft_with_why(
+    marketing, manager, run, plan
+):
+    campaign = campaign_launch_request(campaign=_draft(marketing, run, plan), by=manager)
+    plan.steps.all().delete()
+    campaign = campaign_launch(campaign_id=campaign.pk)
+    assert campaign.status == CampaignStatus.DRAFT
+    assert "first step" in campaign.report["error"]
+    assert not Target.objects.filter(campaign=campaign).exists()
+
+
+def test_only_managers_request_a_launch(marketing, run, plan):
+    campaign = _draft(marketing, run, plan)
+    with pytest.raises(PermissionDenied):
+        campaign_launch_request(campaign=campaign, by=marketing)
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.DRAFT

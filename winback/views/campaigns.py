@@ -26,6 +26,7 @@ PLANNERS = (Role.SERVICE_MARKETING, Role.MANAGER)
 PAGE_SIZE = 50
 STATUS_BADGES = {
     CampaignStatus.DRAFT: "warn",
+    CampaignStatus.APPROVED: "good",
     CampaignStatus.RUNNING: "good",
     CampaignStatus.CLOSED: "",
     CampaignStatus.REJECTED: "bad",
@@ -169,7 +170,7 @@ def campaign_approve(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign_of(request, pk)
     decision = request.POST.get("decision", "approve")
     actions = {
-        "approve": service.campaign_approve,
+        "approve": service.campaign_launch_request,
         "reject": service.campaign_reject,
         "close": service.campaign_close,
     }
@@ -182,14 +183,24 @@ def campaign_approve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
         return redirect("campaign_detail", pk=pk)
     if decision == "approve":
-        messages.success(
-            request,
-            _("Campaign approved: %(targets)s customers, %(control)s of them held back as control.")
-            % {
-                "targets": f"{campaign.report.get('targets', 0):,}",
-                "control": f"{campaign.report.get('control', 0):,}",
-            },
-        )
+        # Without a broker the launch ran already (eagerly, on commit).
+        campaign.refresh_from_db()
+        if campaign.status == CampaignStatus.RUNNING:
+            messages.success(
+                request,
+                _(
+                    "Campaign approved: %(targets)s customers, %(control)s of them held back "
+                    "as control."
+                )
+                % {
+                    "targets": f"{campaign.report.get('targets', 0):,}",
+                    "control": f"{campaign.report.get('control', 0):,}",
+                },
+            )
+        else:
+            messages.success(
+                request, _("Campaign approved; its customers and tasks are being prepared.")
+            )
     elif decision == "reject":
         messages.success(request, _("Campaign rejected."))
     else:
