@@ -100,6 +100,8 @@ class ContactLog(SyncedModel):
         indexes = [
             *SyncedModel.Meta.indexes,
             models.Index(fields=["customer", "contacted_at"], name="contactlog_cust_idx"),
+            # The month's effort per channel (the monthly report and its trend).
+            models.Index(fields=["contacted_at", "channel"], name="contactlog_at_channel_idx"),
         ]
 
     def __str__(self) -> str:

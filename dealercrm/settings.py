@@ -179,6 +179,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "winback.daily",
         "schedule": crontab(minute=0, hour=6),
     },
+    # After the morning's outcome measurement (winback-daily).
+    "monthly-report-refresh": {
+        "task": "reports.monthly_report_refresh",
+        "schedule": crontab(minute=30, hour=6),
+    },
     # Shorter than the cache lifetime of the dashboard's work figures (5 minutes).
     "dashboard-refresh": {
         "task": "reports.dashboard_refresh",

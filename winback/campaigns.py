@@ -611,7 +611,7 @@ def campaign_verdict(summary: Mapping[str, Any]) -> tuple[str, str, str]:
     if uplift < MIN_UPLIFT_POINTS:
         reason = (
             _(
-                "After %(months)s months the contacted customers came back only %(uplift)s points "
+                "At the %(months)s-month mark the contacted customers came back only %(uplift)s points "
                 "more often than the control group."
             )
             % words
@@ -625,7 +625,7 @@ def campaign_verdict(summary: Mapping[str, Any]) -> tuple[str, str, str]:
     if cost is not None and extra < float(cost):
         reason = (
             _(
-                "After %(months)s months: %(uplift)s points more came back, but the extra revenue "
+                "At the %(months)s-month mark: %(uplift)s points more came back, but the extra revenue "
                 "(%(extra)s) does not cover the offer's cost (%(cost)s)."
             )
             % words
@@ -633,7 +633,7 @@ def campaign_verdict(summary: Mapping[str, Any]) -> tuple[str, str, str]:
         return STOP, str(VERDICT_LABELS[STOP]), reason
     reason = (
         _(
-            "After %(months)s months: %(uplift)s points more came back than in the control group, "
+            "At the %(months)s-month mark: %(uplift)s points more came back than in the control group, "
             "with %(extra)s extra revenue."
         )
         % words

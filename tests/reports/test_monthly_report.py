@@ -14,7 +14,12 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from customers.models import DataAccessAction, DataAccessLog
-from reports.monthly_report import MINUTES_PER_CONTACT, monthly_report, report_month_latest
+from reports.monthly_report import (
+    MINUTES_PER_CONTACT,
+    monthly_report,
+    monthly_reports_refresh,
+    report_month_latest,
+)
 from segmentation.models import RunKind, Status
 from tests.admin_pages import queries_of_get
 from tests.factories import (
@@ -403,3 +408,19 @@ def test_trend_figures_of_final_rounds_are_kept_for_a_day(manager, month_data):
     assert fresh.contacted == 5
     cache.clear()
     assert june_row(monthly_report(user=manager, month=MONTH)).contacted == 5
+
+
+def test_the_morning_task_counts_the_latest_report_ahead_of_the_managers(manager, month_data):
+    stale = monthly_report(user=manager, month=MONTH)
+    target = TargetFactory(round=month_data["round"], anchor_on=dt.date(2025, 6, 2))
+    _visit(target.customer, dt.date(2025, 6, 22), "100")
+    assert monthly_reports_refresh(today=dt.date(2025, 7, 2))[0] == MONTH
+    assert monthly_report(user=manager, month=MONTH).recovered == stale.recovered + 1
+
+
+def test_the_morning_task_needs_a_reader_who_sees_everyone(advisor, month_data):
+    # Only an advisor is still active: nothing is counted for the readers who see all.
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.exclude(pk=advisor.pk).update(is_active=False)
+    assert monthly_reports_refresh(today=dt.date(2025, 7, 2)) == []
