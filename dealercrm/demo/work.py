@@ -167,19 +167,19 @@ def campaigns_seed(*, now: dt.datetime) -> int:
     today = timezone.localdate(now)
     created = 0
     for name, filters, approved in CAMPAIGNS:
-        with transaction.atomic():
-            campaign = campaign_create(
-                by=marketing,
-                name=name,
-                filters=filters,
-                plan=plan,
-                offer=offer,
-                starts_on=today,
-                ends_on=today + dt.timedelta(days=30),
-                owner=marketing,
-            )
-            if approved:
-                campaign_approve(campaign=campaign, by=manager, now=now)
+        campaign = campaign_create(
+            by=marketing,
+            name=name,
+            filters=filters,
+            plan=plan,
+            offer=offer,
+            starts_on=today,
+            ends_on=today + dt.timedelta(days=30),
+            owner=marketing,
+        )
+        if approved:
+            # Approved and launched at once, as the worker does after a manager's approval.
+            campaign_approve(campaign=campaign, by=manager, now=now)
         created += 1
     return created
 
