@@ -17,8 +17,8 @@ from reports.customer_profile import PAGE_SIZE, TIMELINE_LIMIT
 from segmentation.models import ChurnIndicator, Status
 from tests.factories import (
     ComplaintFactory,
-    ContactPlanFactory,
     ContactLogFactory,
+    ContactPlanFactory,
     CustomerFactory,
     CustomerScoreFactory,
     PurchaseFactory,
