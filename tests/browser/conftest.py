@@ -27,10 +27,6 @@ SCREENSHOTS = Path(django_settings.BASE_DIR) / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1366, "height": 900}
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
-# around it are still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = pytest.mark.browser
 
 
@@ -40,8 +36,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
+    """Chromium for one test module. Playwright's sync API runs an event loop in the test
+    thread while it lives, so the ORM is told that synchronous calls are intended for that
+    time only (a later test's subprocess, e.g. ``check --deploy``, must not inherit it)."""
     if not CHROMIUM.exists():
         message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
         if os.environ.get("BROWSER_TESTS") == "required":
@@ -49,12 +48,20 @@ def browser() -> Iterator:
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-dev-shm-usage"]
-        )
-        yield browser
-        browser.close()
+    was = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-dev-shm-usage"]
+            )
+            yield browser
+            browser.close()
+    finally:
+        if was is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = was
 
 
 @pytest.fixture(autouse=True)
