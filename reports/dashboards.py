@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from customers.bulk import interpreted
 from dealercrm.months import add_months
 from dealercrm.roles import sees_all_customers
 from segmentation.models import RunKind
@@ -76,7 +77,8 @@ def followup_funnel(
             )
             .order_by()
         )
-        counted = {row.pop("round_id"): row for row in rows}
+        with interpreted():
+            counted = {row.pop("round_id"): row for row in rows}
     now = timezone.now()
     result = []
     for round_ in reversed(latest):
@@ -150,12 +152,13 @@ def _advisor_work(tasks: QuerySet, today: dt.date) -> dict[str, Any]:
         .order_by()
     )
     rows: dict[int, dict[str, Any]] = {}
-    for row in open_rows:
-        rows[row["assignee_id"]] = {"open": row["open"], "overdue": row["overdue"]}
-    for row in closed_rows:
-        rows.setdefault(row["assignee_id"], {}).update(
-            on_time=row["on_time"], late=row["late"], expired=row["expired"]
-        )
+    with interpreted():
+        for row in open_rows:
+            rows[row["assignee_id"]] = {"open": row["open"], "overdue": row["overdue"]}
+        for row in closed_rows:
+            rows.setdefault(row["assignee_id"], {}).update(
+                on_time=row["on_time"], late=row["late"], expired=row["expired"]
+            )
     names = {
         person.pk: person.get_full_name() or person.get_username()
         for person in get_user_model().objects.filter(pk__in=list(rows))

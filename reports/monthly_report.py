@@ -57,6 +57,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts.models import ContactChannel, ContactLog
+from customers.bulk import interpreted
 from customers.masking import mask_value
 from customers.models import visible_customers_q
 from dealercrm.months import add_months, month_start
@@ -357,7 +358,8 @@ def _effort(user: Any, month: dt.date) -> list[ChannelEffort]:
             contacted_at__lt=_moment(end),
         )
         .values("channel")
-        .annotate(n=Count("id"))
+        # COUNT(*): the (contacted_at, channel) index answers it alone.
+        .annotate(n=Count("*"))
         .order_by()
     )
     by_channel = {row["channel"]: row["n"] for row in rows}
@@ -509,7 +511,7 @@ def _trend(user: Any, month: dt.date) -> list[TrendRow]:
         )
         .annotate(m=TruncMonth("contacted_at"))
         .values("m")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by()
     }
     moves = {}
@@ -561,7 +563,8 @@ def monthly_report(
     key = f"report:monthly:{scope}:{month:%Y-%m}"
     report = None if fresh else cache.get(key)
     if report is None:
-        report = _monthly_report_build(user, month)
+        with interpreted():
+            report = _monthly_report_build(user, month)
         final = add_months(month, WINDOW_MONTHS + 2) <= month_start(today)
         cache.set(key, report, FINAL_REPORT_SECONDS if final else REPORT_SECONDS)
     return report

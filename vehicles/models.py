@@ -314,8 +314,9 @@ class ServiceOrder(SyncedModel):
             *SyncedModel.Meta.indexes,
             models.Index(fields=["customer", "opened_on"], name="serviceorder_cust_idx"),
             models.Index(fields=["vehicle", "opened_on"], name="serviceorder_veh_idx"),
-            # A month's returners (the monthly report) and yesterday's workshop visits.
-            models.Index(fields=["opened_on"], name="serviceorder_opened_idx"),
+            # A month's returners (the monthly report) and yesterday's workshop visits, read from
+            # the index alone.
+            models.Index(fields=["opened_on", "customer"], name="serviceorder_opened_idx"),
         ]
 
     def __str__(self) -> str:

@@ -7,11 +7,12 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.conf import settings as django_settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from contacts.models import Complaint
+from customers.bulk import interpreted
 from customers.models import ContactPreference
 from segmentation.models import CustomerScore, Status
 from segmentation.selectors import scoring_run_current
@@ -70,12 +71,9 @@ def service_lane_alerts_create(
         .values("id", "customer_id", "customer__sales_advisor_id", "future_value")
         .order_by("customer_id", "-id")
     )
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # The planner prices a 5,000-id IN list high enough to JIT-compile this small
-            # query (about 40 ms a sync batch); it runs faster interpreted.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
+    # The planner prices a 5,000-id IN list high enough to JIT-compile this small query
+    # (about 40 ms a sync batch); it runs faster interpreted.
+    with interpreted():
         rows = list(rows)
     tasks, seen = [], set()
     for row in rows:

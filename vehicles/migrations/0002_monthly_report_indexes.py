@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='serviceorder',
-            index=models.Index(fields=['opened_on'], name='serviceorder_opened_idx'),
+            index=models.Index(fields=['opened_on', 'customer'], name='serviceorder_opened_idx'),
         ),
     ]
