@@ -342,7 +342,14 @@ def campaign_approve(*, campaign: Campaign, by: Any, now: dt.datetime | None = N
             return campaign
         _check_draft(campaign)
         target_ids = _targets_write(campaign, plan.targets, starts_on)
-        _tasks_write(campaign, plan.tasks, target_ids, run_id=run.pk, now=now)
+        loaders.tasks_write(
+            run_id=run.pk,
+            tasks=plan.tasks,
+            target_ids=target_ids,
+            now=now,
+            note=campaign.name,
+            offer_id=campaign.offer_id,
+        )
         campaign.status = CampaignStatus.RUNNING
         campaign.approved_by = by
         campaign.approved_at = now
@@ -399,48 +406,6 @@ def _targets_write(campaign: Campaign, targets: pd.DataFrame, starts_on: dt.date
         "SELECT customer_id, kind, id AS target_id FROM winback_target WHERE campaign_id = %s",
         [campaign.pk],
     )
-
-
-def _tasks_write(
-    campaign: Campaign,
-    tasks: pd.DataFrame,
-    target_ids: pd.DataFrame,
-    *,
-    run_id: int,
-    now: dt.datetime,
-) -> None:
-    """Write the first-step tasks as ``loaders.tasks_write`` writes a round's, plus what a
-    campaign adds: its name as the task's note and its offer (in the same write: updating
-    tens of thousands of fresh rows afterwards costs more than writing them)."""
-    if tasks.empty:
-        return
-    tasks = tasks.merge(target_ids, on=["customer_id", "kind"], how="left", validate="1:1")
-    frame = pd.DataFrame(
-        {
-            "customer_id": tasks["customer_id"].astype("int64").to_numpy(),
-            "kind": tasks["kind"].to_numpy(),
-            "target_id": tasks["target_id"].astype("int64").to_numpy(),
-            "run_id": run_id,
-            "step": tasks["step"].astype("int64").to_numpy(),
-            "assignee_id": tasks["assignee_id"].astype("int64").to_numpy(),
-            "due_on": pd.to_datetime(tasks["due_on"]).to_numpy(),
-            "due_at": loaders.due_at(tasks["due_on"], tasks["window"]).reset_index(drop=True),
-            "expires_on": pd.to_datetime(tasks["expires_on"]).to_numpy(),
-            "window": tasks["window"].to_numpy(),
-            "channel": tasks["channel"].to_numpy(),
-            "priority": tasks["priority"].astype(float).to_numpy(),
-            "note": campaign.name[:255],
-            "script": tasks["script"].fillna("").to_numpy(),
-            "status": TaskStatus.OPEN,
-            "skip_reason": "",
-            "churn_reason": "",
-            "created_at": pd.Timestamp(now),
-            "updated_at": pd.Timestamp(now),
-        }
-    )
-    if campaign.offer_id is not None:
-        frame["offer_id"] = campaign.offer_id
-    write_frame(Task._meta.db_table, frame)
 
 
 @transaction.atomic

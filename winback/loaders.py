@@ -319,9 +319,18 @@ def due_at(due_on: pd.Series, window: pd.Series) -> pd.Series:
 
 
 def tasks_write(
-    *, round_: Round, tasks: pd.DataFrame, target_ids: pd.DataFrame, now: dt.datetime
+    *,
+    run_id: int,
+    tasks: pd.DataFrame,
+    target_ids: pd.DataFrame,
+    now: dt.datetime,
+    note: str = "",
+    offer_id: int | None = None,
 ) -> int:
-    """Write a round's step-1 tasks (each naming its target); returns how many."""
+    """Write the step-1 tasks of a round or a campaign (each naming its target, the scoring
+    run that chose it, and a campaign's name as ``note`` and its offer); returns how many.
+    Everything goes in one write: updating tens of thousands of fresh rows afterwards costs
+    more than writing them."""
     if tasks.empty:
         return 0
     tasks = tasks.merge(target_ids, on=["customer_id", "kind"], how="left", validate="1:1")
@@ -331,7 +340,7 @@ def tasks_write(
             "customer_id": tasks["customer_id"].astype("int64").to_numpy(),
             "kind": tasks["kind"].to_numpy(),
             "target_id": tasks["target_id"].astype("int64").to_numpy(),
-            "run_id": round_.run_id,
+            "run_id": run_id,
             "step": tasks["step"].astype("int64").to_numpy(),
             "assignee_id": tasks["assignee_id"].astype("int64").to_numpy(),
             "due_on": pd.to_datetime(tasks["due_on"]).to_numpy(),
@@ -340,7 +349,7 @@ def tasks_write(
             "window": tasks["window"].to_numpy(),
             "channel": tasks["channel"].to_numpy(),
             "priority": tasks["priority"].astype(float).to_numpy(),
-            "note": "",
+            "note": note[:255],
             "script": tasks["script"].fillna("").to_numpy(),
             "status": TaskStatus.OPEN,
             "skip_reason": "",
@@ -349,5 +358,7 @@ def tasks_write(
             "updated_at": stamp,
         }
     )
+    if offer_id is not None:
+        frame["offer_id"] = offer_id
     write_frame(Task._meta.db_table, frame)
     return len(frame)

@@ -142,7 +142,9 @@ def round_generate(*, run: ScoringRun, now: dt.datetime | None = None) -> Round:
             round_ = Round.objects.create(run=run, starts_on=starts_on, settings=settings.to_dict())
             target_ids = loaders.targets_write(round_, plan.targets)
             lap("targets")
-            loaders.tasks_write(round_=round_, tasks=plan.tasks, target_ids=target_ids, now=now)
+            loaders.tasks_write(
+                run_id=round_.run_id, tasks=plan.tasks, target_ids=target_ids, now=now
+            )
             lap("tasks")
             timings["total"] = time.perf_counter() - started
             round_.report = plan.report
