@@ -10,17 +10,28 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.admin import CustomerScopedAdminMixin
+from dealercrm.access import has_role
+from dealercrm.roles import Role
 from dealercrm.templatetags.staff import money, num
-from segmentation.models import CustomerScore, RfmSegment, RunKind, ScoringConfiguration, ScoringRun
+from segmentation.models import (
+    CustomerScore,
+    RfmSegment,
+    RunKind,
+    RunStatus,
+    ScoringConfiguration,
+    ScoringRun,
+)
+from segmentation.services import ScoringRunAlive, scoring_month_missing, scoring_run_release
 from segmentation.summaries import (
     NONE,
     age_tier_label,
@@ -60,6 +71,46 @@ class ScoringRunAdmin(ReadOnlyAdmin):
     )
     list_filter = ("kind", "status", "is_current")
     date_hierarchy = "month"
+    actions = ("release",)
+
+    def has_release_permission(self, request: HttpRequest) -> bool:
+        """Releasing a stuck run is a manager's call (superusers too)."""
+        return has_role(request.user, [Role.MANAGER])
+
+    @admin.action(description=_("Release the stuck run (mark it failed)"), permissions=["release"])
+    def release(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Mark the selected runs that are stuck ``running`` failed, so the month may be scored
+        again; logged in the admin history and the application log."""
+        for run in queryset.filter(status=RunStatus.RUNNING):
+            try:
+                released = scoring_run_release(
+                    month=run.month, kind=run.kind, by=f"{request.user} (admin)"
+                )
+            except ScoringRunAlive as error:
+                self.message_user(request, str(error), messages.ERROR)
+                continue
+            if released:
+                self.log_change(request, run, gettext("Released the stuck run."))
+                self.message_user(
+                    request,
+                    gettext("Released the %(month)s run: the month may be scored again.")
+                    % {"month": f"{run.month:%Y-%m}"},
+                    messages.SUCCESS,
+                )
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        """Warn on the run list when the month that just ended has not been scored."""
+        missing = scoring_month_missing(timezone.localdate()) if request.method == "GET" else None
+        if missing is not None:
+            self.message_user(
+                request,
+                gettext(
+                    "%(month)s has not been scored: run “manage.py score_month --month %(month)s”."
+                )
+                % {"month": f"{missing:%Y-%m}"},
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("customers"))
     def customers(self, run: ScoringRun) -> Any:

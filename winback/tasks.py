@@ -16,7 +16,7 @@ from winback.services import RoundNotPossible, daily_work_run, round_generate
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="winback.round_generate", acks_late=True)
+@shared_task(name="winback.round_generate", acks_late=True, reject_on_worker_lost=True)
 def round_generate_task(run_id: int) -> int | None:
     """Generate the round of a scoring run; returns the round id (the existing one on a
     retry). A run that did not succeed is logged and skipped, not retried."""
@@ -37,7 +37,7 @@ def daily_task() -> dict[str, int]:
     return daily_work_run()
 
 
-@shared_task(name="winback.campaign_launch", acks_late=True)
+@shared_task(name="winback.campaign_launch", acks_late=True, reject_on_worker_lost=True)
 def campaign_launch_task(campaign_id: int) -> int | None:
     """Launch an approved campaign; returns its id. Idempotent (a running campaign is left
     alone), so a redelivered message does no harm."""

@@ -8,8 +8,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connections
 
-from segmentation import loaders, services
+from segmentation import loaders, locks, services
 from segmentation.models import CustomerScore, RunKind, RunStatus, ScoringConfiguration, ScoringRun
 from segmentation.services import ScoringAlreadyRunning, scoring_run_execute
 from tests.celery_worker import celery_worker, needs_real_worker
@@ -71,10 +72,18 @@ def test_a_failure_while_writing_leaves_the_previous_results(dealership, monkeyp
 
 def test_a_month_already_running_is_refused(dealership):
     ScoringRun.objects.create(month=dt.date(2026, 6, 1), as_of=AS_OF)
-    with pytest.raises(ScoringAlreadyRunning):
-        _run()
-    # Another month is not blocked.
-    assert _run("2026-05").status == RunStatus.SUCCEEDED
+    other = connections.create_connection("default")  # another live run's session (PostgreSQL)
+    try:
+        if locks.advisory_locks():
+            with other.cursor() as cursor:
+                key = locks.lock_key(dt.date(2026, 6, 1), RunKind.MONTHLY)
+                cursor.execute("SELECT pg_advisory_lock(%s, %s)", [locks.LOCK_NAMESPACE, key])
+        with pytest.raises(ScoringAlreadyRunning):
+            _run()
+        # Another month is not blocked.
+        assert _run("2026-05").status == RunStatus.SUCCEEDED
+    finally:
+        other.close()
 
 
 def test_a_stale_lock_is_released(dealership):

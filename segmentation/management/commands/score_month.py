@@ -1,8 +1,10 @@
-"""``manage.py score_month``: score every customer for a month, now."""
+"""``manage.py score_month``: score every customer for a month, now; ``--release`` frees a
+month whose run is stuck ``running``."""
 
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -15,7 +17,9 @@ from segmentation.models import RunKind, ScoringRun, Status
 from segmentation.services import (
     NoScoringWorkers,
     ScoringAlreadyRunning,
+    ScoringRunAlive,
     scoring_run_execute,
+    scoring_run_release,
 )
 
 
@@ -24,6 +28,14 @@ def _month(value: str) -> dt.date:
         return parse_month(value)
     except MonthFormatError as error:
         raise CommandError(_("--month takes YYYY-MM, not “%s”.") % value) from error
+
+
+def _who() -> str:
+    """The operating-system user releasing a run, for the log."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown user"
 
 
 class Command(BaseCommand):
@@ -54,6 +66,14 @@ class Command(BaseCommand):
             default=1,
             help=_("score this many months up to --month, skipping months already scored"),
         )
+        parser.add_argument(
+            "--release",
+            action="store_true",
+            help=_(
+                "score nothing: mark the month's run stuck as running failed, so the next run "
+                "may start (logged)"
+            ),
+        )
 
     def handle(self, *args, **options) -> None:
         month = options["month"] or month_start(timezone.localdate())
@@ -62,6 +82,9 @@ class Command(BaseCommand):
         if options["shards"] < 1:
             raise CommandError(_("--shards must be at least 1."))
         kind = RunKind.WARNING if options["warning"] else RunKind.MONTHLY
+        if options["release"]:
+            self._release(month, kind)
+            return
         months = [add_months(month, -n) for n in range(options["history"] - 1, -1, -1)]
         for each in months:
             if (
@@ -83,6 +106,21 @@ class Command(BaseCommand):
                 except (ScoringAlreadyRunning, NoScoringWorkers) as error:
                     raise CommandError(str(error)) from error
             self._report(run)
+
+    def _release(self, month: dt.date, kind: str) -> None:
+        try:
+            released = scoring_run_release(
+                month=month, kind=kind, by=f"{_who()} (manage.py score_month --release)"
+            )
+        except ScoringRunAlive as error:
+            raise CommandError(str(error)) from error
+        if released:
+            self.stdout.write(
+                _("Released run %(ids)s of %(month)s: the next run may start.")
+                % {"ids": ", ".join(map(str, released)), "month": f"{month:%Y-%m}"}
+            )
+        else:
+            self.stdout.write(_("No run of %(month)s is running.") % {"month": f"{month:%Y-%m}"})
 
     def _report(self, run: ScoringRun) -> None:
         statuses = ", ".join(
