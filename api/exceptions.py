@@ -7,10 +7,15 @@ query parameter or body key), ``records`` (per-record schema problems of a sync 
 The apps' selectors and services raise Django's own errors: a ``ValidationError`` (a bad filter
 value, say) becomes the 400 ``invalid`` answer with its messages per field, and ``Http404``
 the 404 ``not_found`` answer.
+
+Anything else a view raises (a bug, a database or cache outage) is a 500 with the same shape,
+``{"code": "server_error", …}``, logged with its traceback on ``django.request`` like Django's
+own 500s, and the request's transaction rolled back.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -20,6 +25,9 @@ from rest_framework import exceptions, status
 from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+request_logger = logging.getLogger("django.request")
 
 
 class ApiError(exceptions.APIException):
@@ -34,6 +42,12 @@ class PayloadTooLarge(ApiError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = _("The request body is too large.")
     default_code = "payload_too_large"
+
+
+class LengthRequired(ApiError):
+    status_code = status.HTTP_411_LENGTH_REQUIRED
+    default_detail = _("Send the request body with a Content-Length.")
+    default_code = "length_required"
 
 
 class InvalidRecords(ApiError):
@@ -62,13 +76,30 @@ def _first_code(codes: Any) -> str:
     return str(codes)
 
 
-def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+def server_error_body() -> dict[str, str]:
+    """The body of a 500: no internals, the same shape as every other error."""
+    return {
+        "code": "server_error",
+        "detail": str(_("The server failed to answer this request; it has been logged.")),
+    }
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's handler, with every error body reshaped to ``{"code", "detail", …}``."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(get_error_detail(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        request = context.get("request")
+        path = getattr(request, "path", "?")
+        request_logger.error(
+            "Internal Server Error: %s",
+            path,
+            exc_info=(type(exc), exc, exc.__traceback__),
+            extra={"status_code": 500, "request": getattr(request, "_request", request)},
+        )
+        set_rollback()
+        return Response(server_error_body(), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, ApiError):

@@ -46,6 +46,27 @@ NON_FIELD = "non_field_errors"
 
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
+#: Plausible dates for anything a dealership records (a birth date, a sale, a contact): a
+#: date outside is a typo or a DMS placeholder (0001-01-01), refused at the boundary.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+def plausible_date_problem(value: dt.date | dt.datetime | None) -> str | None:
+    """A message when ``value`` (a date, or a date-time read in the local time zone) lies
+    outside EARLIEST_DATE..LATEST_DATE, else None."""
+    if value is None:
+        return None
+    day = value
+    if isinstance(value, dt.datetime):
+        day = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if EARLIEST_DATE <= day <= LATEST_DATE:
+        return None
+    return _("Dates must lie between %(earliest)s and %(latest)s.") % {
+        "earliest": EARLIEST_DATE.isoformat(),
+        "latest": LATEST_DATE.isoformat(),
+    }
+
 
 class Kind(StrEnum):
     """The JSON shape of a field."""
@@ -201,11 +222,15 @@ def _coerce_date(spec: FieldSpec, raw: Any) -> dt.date:
     try:
         if not _DATE_RE.fullmatch(raw):
             raise ValueError
-        return dt.date.fromisoformat(raw)
+        value = dt.date.fromisoformat(raw)
     except ValueError:
         raise ValidationError(
             _("“%(value)s” is not a valid date (YYYY-MM-DD).") % {"value": raw}
         ) from None
+    problem = plausible_date_problem(value)
+    if problem:
+        raise ValidationError(problem)
+    return value
 
 
 def _coerce_datetime(spec: FieldSpec, raw: Any) -> dt.datetime:
@@ -221,10 +246,14 @@ def _coerce_datetime(spec: FieldSpec, raw: Any) -> dt.datetime:
         if timezone.is_naive(value):
             # A DMS in the dealership's time zone often sends local times without an offset.
             value = timezone.make_aware(value)
+        problem = plausible_date_problem(value)
         # Stored in UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts.
-        return value.astimezone(dt.UTC)
+        value = value.astimezone(dt.UTC)
     except (OverflowError, ValueError):
         raise ValidationError(_("“%(value)s” is out of range.") % {"value": raw}) from None
+    if problem:
+        raise ValidationError(problem)
+    return value
 
 
 def _coerce_boolean(spec: FieldSpec, raw: Any) -> bool:

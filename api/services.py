@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, OperationalError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -516,6 +516,18 @@ def _write(spec: RecordSpec, items: list[Item], now: dt.datetime) -> None:
     sql.insert_rows(child.model, [child.parent_attname, *child.columns], rows)
 
 
+def _write_timestamp(items: list[Item]) -> dt.datetime:
+    """``now``, taken once the transaction has an id on PostgreSQL: the feed holds rows back
+    only for transactions that have one (api.pagination), so a row must never carry a time
+    from before its transaction became visible as writing. (A batch with nothing to write
+    takes no id: a replay holds nobody back.)"""
+    writes = any(i.status in (Outcome.CREATED, Outcome.UPDATED) for i in items)
+    if writes and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT txid_current()")
+    return timezone.now()
+
+
 def _upsert_once(spec: RecordSpec, items: list[Item], user: Any) -> None:
     for item in items:
         item.existing = item.existing_children = None
@@ -540,7 +552,7 @@ def _upsert_once(spec: RecordSpec, items: list[Item], user: Any) -> None:
             _classify(spec, item)
     # Timestamps are taken just before writing, so a row's updated_at is as close to its
     # commit as possible (the incremental feed holds back rows of open transactions).
-    _write(spec, items, timezone.now())
+    _write(spec, items, _write_timestamp(items))
     if spec.after_create:
         spec.after_create([i for i in items if i.status == Outcome.CREATED])
 

@@ -26,5 +26,6 @@ urlpatterns = [
         for name, view in views.SYNC_VIEWS.items()
     ],
     *router.urls,
-    re_path(r"^.*$", views.api_not_found),
+    # Not ".": it does not match a newline, and /api/v1/customers%0A/ fell to the HTML 404.
+    re_path(r"^[\s\S]*$", views.api_not_found),
 ]

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
@@ -28,10 +29,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import selectors, services
-from api.exceptions import Conflict, InvalidRecords, InvalidRequest
+from api.exceptions import Conflict, InvalidRecords, InvalidRequest, server_error_body
+from api.http import activate_request_language, read_chunked_body
 from api.pagination import IdPagination, KeysetPagination
 from api.permissions import CanCloseTask, CanReadModel, IsSyncClient
-from api.records import MAX_BATCH_RECORDS, RecordSpec
+from api.records import MAX_BATCH_RECORDS, RecordSpec, plausible_date_problem
 from api.resources import build_resources
 from api.serializers import (
     READ_SERIALIZERS,
@@ -72,9 +74,12 @@ class SchemaOnlyFilterBackend(DjangoFilterBackend):
 
 
 class _ApiMixin:
-    """Refuses NUL characters in the query string: no database can compare with them."""
+    """Speaks the language of ``Accept-Language``, reads chunked bodies (see api.http) and
+    refuses NUL characters in the query string: no database can compare with them."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        activate_request_language(request._request)
+        read_chunked_body(request._request)
         for key, values in request.query_params.lists():
             if "\x00" in key or any("\x00" in v for v in values):
                 raise InvalidRequest(_("The query string may not contain NUL characters."))
@@ -136,6 +141,13 @@ class TaskViewSet(RecordViewSet):
         form = TaskOutcomeSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
+        implausible = {
+            name: [problem]
+            for name in ("contacted_at", "next_step_due")
+            if (problem := plausible_date_problem(data.get(name)))
+        }
+        if implausible:
+            raise InvalidRequest(fields=implausible)
         intent = data.pop("intent", None)
         closed = task_close(
             task=task,
@@ -298,6 +310,27 @@ SYNC_VIEWS = {name: _sync_view(spec) for name, spec in SYNC_RESOURCES.items()}
 @csrf_exempt
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """JSON 404 for any other path under /api/, instead of the HTML page."""
+    activate_request_language(request)
     return JsonResponse(
         {"code": "not_found", "detail": _("No API endpoint at this address.")}, status=404
     )
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler404``: the API's JSON 404 under /api/, Django's page elsewhere."""
+    if _is_api(request):
+        return api_not_found(request)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: the API's JSON 500 under /api/ (for failures outside its views, e.g.
+    in a middleware), Django's page elsewhere."""
+    if _is_api(request):
+        activate_request_language(request)
+        return JsonResponse(server_error_body(), status=500)
+    return defaults.server_error(request)

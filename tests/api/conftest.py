@@ -10,6 +10,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from api.services import api_token_create
+from api.throttling import local_counts
 
 
 @pytest.fixture(autouse=True)
@@ -19,8 +20,10 @@ def _api_settings(settings):
     settings.API_READ_RATE = "10000/min"
     settings.API_FEED_SETTLE_SECONDS = 0
     cache.clear()
+    local_counts.reset()
     yield
     cache.clear()
+    local_counts.reset()
 
 
 #: For tests that need several real connections (threads): PostgreSQL only.
