@@ -16,20 +16,22 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from celery import current_app
 from django.contrib.admin.models import LogEntry
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, connections
 from django.urls import reverse
 
 from dealercrm.roles import Role
 from segmentation import locks, services, tasks
 from segmentation.models import CustomerScore, RunKind, RunStatus, ScoringRun
 from segmentation.services import ScoringAlreadyRunning, scoring_run_execute
-from tests.celery_worker import ROOT, _test_database_url
+from tests.celery_worker import ROOT, _test_database_url, _wait_until_ready, needs_real_worker
 from tests.factories import UserFactory
 from winback import tasks as winback_tasks
 
@@ -87,13 +89,20 @@ def test_a_skipped_run_raises_and_is_logged_as_skipped(monkeypatch, caplog):
 
 
 def test_through_celery_a_skipped_run_is_a_failure_not_a_success(dealership, monkeypatch):
-    if locks.advisory_locks():
-        pytest.skip("on PostgreSQL a row without a live lock is dead (the fault tests cover it)")
     monkeypatch.setitem(current_app.conf, "task_eager_propagates", False)
-    ScoringRun.objects.create(month=JUNE, as_of=AS_OF)  # a run holding June
-    result = tasks.score_month.apply(args=["2026-06"])
+    ScoringRun.objects.create(month=JUNE, as_of=AS_OF)  # a run holding June (SQLite)
+    other = connections.create_connection("default")  # its live session (PostgreSQL)
+    try:
+        if locks.advisory_locks():
+            with other.cursor() as cursor:
+                key = locks.lock_key(JUNE, RunKind.MONTHLY)
+                cursor.execute("SELECT pg_advisory_lock(%s, %s)", [locks.LOCK_NAMESPACE, key])
+        result = tasks.score_month.apply(args=["2026-06"])
+    finally:
+        other.close()
     assert result.state == "FAILURE" and not result.successful()
     assert isinstance(result.result, ScoringAlreadyRunning)
+    assert "skipped" in str(result.result)
 
 
 @pytest.mark.django_db
@@ -244,7 +253,7 @@ def test_a_run_killed_with_sigkill_never_blocks_the_next(scored_june, phase):
     process = _score_month_process(f"{phase}:60")
     try:
         if phase == "load":
-            _wait_for(lambda: locks.run_lock_holder(JUNE, RunKind.MONTHLY), process)
+            _wait_for(lambda: locks.run_lock_holder(JUNE, RunKind.MONTHLY) and _running(), process)
         else:
             _wait_for(
                 lambda: (run := _running()) and CustomerScore.objects.filter(run=run).exists(),
@@ -297,3 +306,34 @@ def test_a_run_whose_session_is_terminated_records_its_failure_and_frees_the_mon
     assert not CustomerScore.objects.filter(run=victim).exists()
     run.refresh_from_db()
     assert run.is_current and run.scores.count() == 150
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.faults
+@pytest.mark.postgres
+@needs_real_worker
+def test_a_worker_child_killed_while_scoring_gets_the_month_scored_on_redelivery(scored_june):
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "dealercrm", "worker", "--pool", "prefork"]
+        + ["--concurrency", "1", "--queues", queue, "--loglevel", "WARNING"]
+        + ["--without-heartbeat", "--without-gossip", "--without-mingle"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": _test_database_url(), services.PAUSE_ENV: "load:4"},
+    )
+    try:
+        _wait_until_ready(worker)
+        result = tasks.score_month.apply_async(args=["2026-06"], queue=queue)
+        _wait_for(lambda: locks.run_lock_holder(JUNE, RunKind.MONTHLY) and _running(), worker)
+        first = _running()
+        children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+        assert len(children) == 1
+        os.kill(int(children[0]), signal.SIGKILL)
+        run_id = result.get(timeout=60)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    run = ScoringRun.objects.get(pk=run_id)
+    assert run.status == RunStatus.SUCCEEDED and run.is_current and run.scores.count() == 150
+    first.refresh_from_db()
+    assert first.pk != run.pk and first.status == RunStatus.FAILED
