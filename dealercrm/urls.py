@@ -26,3 +26,7 @@ urlpatterns += i18n_patterns(
     path("", include("reports.urls")),
     prefix_default_language=False,
 )
+
+# JSON errors under /api/ (the documented shape), Django's pages elsewhere.
+handler404 = "api.views.page_not_found"
+handler500 = "api.views.server_error"
