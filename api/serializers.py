@@ -19,6 +19,7 @@ from contacts.models import (
     ContactOutcome,
     SatisfactionSurvey,
 )
+from customers.masking import contact_display, sees_full_contact_data
 from customers.models import ContactPreference, Customer, ProfileObservation, ValueEvent
 from segmentation.models import CustomerScore, ScoringRun
 from vehicles.models import (
@@ -98,6 +99,15 @@ class CustomerSerializer(serializers.ModelSerializer):
             "contact_preference",
             "profile_observations",
         )
+
+    def to_representation(self, instance: Customer) -> dict:
+        """Contact fields masked by the one policy (customers.masking) for every user but the
+        DMS client, which keeps full data."""
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not sees_full_contact_data(request.user):
+            data.update(contact_display(instance, getattr(request, "user", None)))
+        return data
 
 
 class VehicleSerializer(serializers.ModelSerializer):

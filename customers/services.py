@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from customers.masking import CONTACT_FIELDS, may_reveal
 from customers.models import Customer, DataAccessAction, DataAccessLog, ProfileObservation
@@ -52,8 +54,9 @@ def data_access_record(
     customer: Customer | None = None,
 ) -> DataAccessLog:
     """Log one access to personal data (a reveal, an export, a bulk read) for the managers'
-    audit (R7.2)."""
-    return DataAccessLog.objects.create(
+    audit (R7.2). After an export, the hooks in ``settings.DATA_ACCESS_EXPORT_FOLLOW_UPS`` are
+    called with the entry (the apps above customers alert on large exports there)."""
+    entry = DataAccessLog.objects.create(
         user=user,
         action=action,
         what=what[:128],
@@ -61,6 +64,10 @@ def data_access_record(
         filters=filters or {},
         customer=customer,
     )
+    if action == DataAccessAction.EXPORT:
+        for path in settings.DATA_ACCESS_EXPORT_FOLLOW_UPS:
+            import_string(path)(entry)
+    return entry
 
 
 def customer_contact_reveal(*, user: Any, customer: Customer, field: str) -> str:

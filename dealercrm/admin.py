@@ -18,6 +18,7 @@ from customers.admin import (
     SYNC_READONLY,
     ChannelOptOutInline,
     ContactPreferenceInline,
+    CustomerProtectedAdminMixin,
     ProfileObservationInline,
     ReadOnlyInline,
     ValueEventInline,
@@ -110,7 +111,7 @@ class ComplaintInline(ReadOnlyInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(CustomerProtectedAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "mobile",

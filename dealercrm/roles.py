@@ -97,6 +97,11 @@ ROLE_PERMISSIONS: dict[Role, dict[str, tuple[str, ...]]] = {
         "winback.reassignment": ("view", "add"),
         "winback.campaign": _VIEW,
         "customers.dataaccesslog": _VIEW,
+        # The sign-in audit (django-axes): every sign-in and failed attempt; a manager unlocks
+        # a locked-out user by deleting their attempt row.
+        "axes.accesslog": _VIEW,
+        "axes.accessfailurelog": _VIEW,
+        "axes.accessattempt": ("view", "delete"),
     },
     Role.SALES_ADVISOR: {
         "customers.customer": ("view", "change"),

@@ -5,10 +5,12 @@ in-process, DEBUG on. Production sets ``DJANGO_DEBUG=0``, ``SECRET_KEY``, ``ALLO
 ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` (Celery broker and cache).
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +44,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
+    "csp",
     "customers",
     "vehicles",
     "contacts",
@@ -54,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -63,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dealercrm.urls"
@@ -108,6 +115,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes checks every sign-in (staff /login/ and /admin/login/) before the model backend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -246,6 +258,51 @@ SPECTACULAR_SETTINGS = {
         "PurchaseNecessityEnum": "winback.models.PurchaseNecessity.choices",
     },
 }
+
+# Sign-in lockout and audit (R7.2, django-axes): 5 wrong passwords for one user name from one
+# address lock that pair out for 15 minutes; other users and addresses are not affected. Every
+# sign-in, failed or not, is recorded (user, address, time) and listed to managers in the admin.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "dealercrm.lockout.lockout_response"
+# Behind a reverse proxy (Docker compose, nginx) the client's address is the last proxy's
+# X-Forwarded-For entry: set AXES_PROXY_COUNT=1 there, 0 when clients connect directly.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts from our own origin
+# only, no inline script or style; the templates keep their behaviour in static/js/staff.js.
+# The API's interactive docs (Swagger UI, ReDoc) start with inline script and are left out.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/v1/docs/", "/api/v1/redoc/"],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Personal data (R7.2): one user exporting more customer rows than this in a day (Beijing)
+# alerts their manager, and the access log page flags them.
+EXPORT_ALERT_ROWS = env.int("EXPORT_ALERT_ROWS", default=5_000)
+# Called with (log entry) after every export is logged (customers.services.data_access_record):
+# the apps above customers hook in here, so customers imports none of them.
+DATA_ACCESS_EXPORT_FOLLOW_UPS = ["reports.export_alerts.export_alert_check"]
+# Largest page of customers the API serves to a person signed in with a session (their bulk
+# reads are logged); the DMS client's token may page up to the API's own maximum.
+API_PEOPLE_MAX_LIMIT = env.int("API_PEOPLE_MAX_LIMIT", default=200)
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import django_filters
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet, Subquery, Sum
 from django.utils import timezone
@@ -30,8 +31,9 @@ from winback.models import CampaignStatus, TaskKind
 
 #: Rows a page of the log shows.
 PAGE_SIZE = 50
-#: Rows one user may export in a day before the page flags them.
-EXPORT_ROWS_ALERT = 5_000
+#: Rows one user may export in a day before the page flags them (and their manager is alerted,
+#: :mod:`reports.export_alerts`): the one setting ``EXPORT_ALERT_ROWS``.
+EXPORT_ROWS_ALERT = settings.EXPORT_ALERT_ROWS
 
 #: Query parameters that page or sort a list rather than filter it: not worth a word.
 _NOT_FILTERS = frozenset({"after", "before", "page", "cursor", "sort", "order", "format"})
@@ -97,7 +99,7 @@ class ExportTotal:
 
     @property
     def flagged(self) -> bool:
-        return self.rows > EXPORT_ROWS_ALERT
+        return self.rows > settings.EXPORT_ALERT_ROWS
 
 
 def _is_manager(user: Any) -> bool:
