@@ -300,6 +300,11 @@ EXPORT_ALERT_ROWS = env.int("EXPORT_ALERT_ROWS", default=5_000)
 # Called with (log entry) after every export is logged (customers.services.data_access_record):
 # the apps above customers hook in here, so customers imports none of them.
 DATA_ACCESS_EXPORT_FOLLOW_UPS = ["reports.export_alerts.export_alert_check"]
+# Mail, for that alert: EMAIL_URL such as smtp+tls://user:password@smtp.example.com:587;
+# without it mails are written to the console (the log).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="dealercrm@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Largest page of customers the API serves to a person signed in with a session (their bulk
 # reads are logged); the DMS client's token may page up to the API's own maximum.
 API_PEOPLE_MAX_LIMIT = env.int("API_PEOPLE_MAX_LIMIT", default=200)
