@@ -154,6 +154,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "dealercrm",
+            # A Redis that drops packets must not hang a request: the API's throttle falls back
+            # to counting in the process when the cache fails (README: rate limits).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
