@@ -24,6 +24,7 @@ import queue
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -325,10 +326,12 @@ def _free_port() -> int:
 
 
 class Server:
-    """gunicorn serving this project on a free local port, in production settings."""
+    """gunicorn serving this project on a free local port, in production settings (static
+    files collected into a temporary directory first, as a release does)."""
 
     def __init__(self, workers: int):
         self.port = _free_port()
+        self.static_root = tempfile.TemporaryDirectory(prefix="bench-api-static-")
         env = dict(os.environ)
         env.update(
             DJANGO_DEBUG="0",
@@ -337,6 +340,13 @@ class Server:
             ALLOWED_HOSTS="127.0.0.1,localhost",
             API_SYNC_RATE="100000/min",
             LOG_LEVEL="WARNING",
+            STATIC_ROOT=self.static_root.name,
+        )
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=Path(settings.BASE_DIR),
+            env=env,
+            check=True,
         )
         self.process = subprocess.Popen(
             [
@@ -374,6 +384,7 @@ class Server:
             self.process.wait(30)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        self.static_root.cleanup()
 
 
 def post_all(
