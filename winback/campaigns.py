@@ -17,8 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 import django_filters
-import numpy as np
-import pandas as pd
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum
@@ -27,7 +25,6 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from customers.bulk import read_frame, write_frame
 from customers.filters import filter_apply, month_clean
 from dealercrm.months import MonthFormatError, parse_month
 from dealercrm.roles import Role, user_roles
@@ -341,7 +338,12 @@ def campaign_approve(*, campaign: Campaign, by: Any, now: dt.datetime | None = N
         if campaign.status == CampaignStatus.RUNNING:
             return campaign
         _check_draft(campaign)
-        target_ids = _targets_write(campaign, plan.targets, starts_on)
+        target_ids = loaders.targets_write(
+            targets=plan.targets,
+            anchor_on=starts_on,
+            campaign_id=campaign.pk,
+            offer_id=campaign.offer_id,
+        )
         loaders.tasks_write(
             run_id=run.pk,
             tasks=plan.tasks,
@@ -372,40 +374,6 @@ def _check_draft(campaign: Campaign) -> None:
             _("This campaign is %(status)s; only a draft can be approved.")
             % {"status": campaign.get_status_display().lower()}
         )
-
-
-def _targets_write(campaign: Campaign, targets: pd.DataFrame, starts_on: dt.date) -> pd.DataFrame:
-    """Write the campaign's targets (no round, no rule); returns ``customer_id, kind,
-    target_id``. Contacted targets carry the campaign's offer, so the +3-month measurement
-    says whether the spending matched it."""
-    if not targets.empty:
-        control = (targets["group"] == planning.CONTROL).to_numpy()
-        offer = pd.Series(campaign.offer_id, index=targets.index, dtype="Int64").mask(control)
-        frame = pd.DataFrame(
-            {
-                "campaign_id": campaign.pk,
-                "customer_id": targets["customer_id"].astype("int64"),
-                "kind": targets["kind"],
-                "group": targets["group"],
-                "plan_id": targets["plan_id"].astype("Int64"),
-                "plan_status": np.where(control, PlanStatus.CONTROL, PlanStatus.ACTIVE),
-                "priority": targets["priority"].astype(float),
-                "score_status": targets["status"],
-                "churn_score": targets["churn_score"].astype(float),
-                "future_value": targets["future_value"].astype(float),
-                "value_tier": targets["value_tier"].astype("Int64"),
-                "nine_cell": targets["nine_cell"].fillna(""),
-                "rfm_segment": targets["rfm_segment"],
-                "churn_reason": "",
-                "offer_id": offer,
-                "anchor_on": pd.Timestamp(starts_on),
-            }
-        )
-        write_frame(Target._meta.db_table, frame)
-    return read_frame(
-        "SELECT customer_id, kind, id AS target_id FROM winback_target WHERE campaign_id = %s",
-        [campaign.pk],
-    )
 
 
 @transaction.atomic

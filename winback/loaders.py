@@ -16,7 +16,7 @@ from customers.bulk import read_frame, read_frames, write_frame
 from segmentation.models import RfmSegment, Status
 from segmentation.scoring_settings import CHURN_INDICATORS
 from winback import planning
-from winback.models import NINE_CELLS, PlanStatus, Round, Target, Task, TaskKind, TaskStatus
+from winback.models import NINE_CELLS, PlanStatus, Target, Task, TaskKind, TaskStatus
 from winback.work_settings import WINDOW_START_HOURS
 
 
@@ -279,16 +279,27 @@ def _events(raw: dict[str, pd.DataFrame], starts_on: dt.date) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def targets_write(round_: Round, targets: pd.DataFrame) -> pd.DataFrame:
-    """Write a round's targets; returns ``customer_id, kind, target_id`` of each."""
+def targets_write(
+    *,
+    targets: pd.DataFrame,
+    anchor_on: dt.date,
+    round_id: int | None = None,
+    campaign_id: int | None = None,
+    offer_id: int | None = None,
+) -> pd.DataFrame:
+    """Write the targets of a round (each naming its rule) or of a campaign (contacted ones
+    carrying the campaign's offer, so the +3-month measurement says whether the spending
+    matched it); returns ``customer_id, kind, target_id`` of each."""
+    owner, owner_id = (
+        ("round_id", round_id) if round_id is not None else ("campaign_id", campaign_id)
+    )
     if targets.empty:
         return pd.DataFrame({"customer_id": [], "kind": [], "target_id": []})
-    control = targets["group"] == planning.CONTROL
+    control = (targets["group"] == planning.CONTROL).to_numpy()
     frame = pd.DataFrame(
         {
-            "round_id": round_.pk,
+            owner: owner_id,
             "customer_id": targets["customer_id"].astype("int64"),
-            "rule_id": targets["rule_id"].astype("int64"),
             "kind": targets["kind"],
             "group": targets["group"],
             "plan_id": targets["plan_id"].astype("Int64"),
@@ -301,13 +312,17 @@ def targets_write(round_: Round, targets: pd.DataFrame) -> pd.DataFrame:
             "nine_cell": targets["nine_cell"].fillna(""),
             "rfm_segment": targets["rfm_segment"],
             "churn_reason": "",
-            "anchor_on": pd.Timestamp(round_.starts_on),
+            "anchor_on": pd.Timestamp(anchor_on),
         }
     )
+    if round_id is not None:
+        frame["rule_id"] = targets["rule_id"].astype("int64")
+    if offer_id is not None:
+        frame["offer_id"] = pd.Series(offer_id, index=targets.index, dtype="Int64").mask(control)
     write_frame(Target._meta.db_table, frame)
     return read_frame(
-        "SELECT customer_id, kind, id AS target_id FROM winback_target WHERE round_id = %s",
-        [round_.pk],
+        f"SELECT customer_id, kind, id AS target_id FROM winback_target WHERE {owner} = %s",
+        [owner_id],
     )
 
 

@@ -140,7 +140,9 @@ def round_generate(*, run: ScoringRun, now: dt.datetime | None = None) -> Round:
     try:
         with transaction.atomic():
             round_ = Round.objects.create(run=run, starts_on=starts_on, settings=settings.to_dict())
-            target_ids = loaders.targets_write(round_, plan.targets)
+            target_ids = loaders.targets_write(
+                targets=plan.targets, anchor_on=round_.starts_on, round_id=round_.pk
+            )
             lap("targets")
             loaders.tasks_write(
                 run_id=round_.run_id, tasks=plan.tasks, target_ids=target_ids, now=now
