@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from segmentation import btyd
+from segmentation import backtest, btyd
 from segmentation import per_customer as pc
 from segmentation.scoring_settings import CHURN_INDICATORS, ScoringSettings
 
@@ -97,8 +97,10 @@ class ShardSummary:
     """What one shard of customers contributes to the global statistics.
 
     ``recency``, ``frequency``, ``monetary``: (value, weight) counts of the values RFM ranks
-    (recency negated, so higher is better); ``visits``: collapsed BG/NBD rows (x, t_x, T,
-    weight); ``spend``: collapsed Gamma-Gamma rows (x, m, weight); ``paid_sum``/``paid_count``:
+    (recency negated, so higher is better); ``visits``: collapsed visit-model rows (x, t_x, T,
+    weight and the gaps' sums); ``spend``: collapsed Gamma-Gamma rows (x, m, weight);
+    ``backtest``/``backtest_spend``: the same as of the backtest's cut-off, with what followed
+    (:mod:`segmentation.backtest`), over ``backtest_weeks``; ``paid_sum``/``paid_count``:
     paid service orders, for the spend fallback without a Gamma-Gamma fit.
     """
 
@@ -107,20 +109,24 @@ class ShardSummary:
     monetary: pd.DataFrame
     visits: pd.DataFrame
     spend: pd.DataFrame
+    backtest: pd.DataFrame
+    backtest_spend: pd.DataFrame
     paid_sum: float
     paid_count: int
+    backtest_weeks: float
 
-    _FRAMES = ("recency", "frequency", "monetary", "visits", "spend")
+    _FRAMES = ("recency", "frequency", "monetary", "visits", "spend", "backtest", "backtest_spend")
+    _SCALARS = ("paid_sum", "paid_count", "backtest_weeks")
 
     def to_dict(self) -> dict:
         """JSON-safe, for passing between processes (a Celery result)."""
         data = {name: getattr(self, name).to_dict(orient="list") for name in self._FRAMES}
-        return {**data, "paid_sum": self.paid_sum, "paid_count": self.paid_count}
+        return {**data, **{name: getattr(self, name) for name in self._SCALARS}}
 
     @classmethod
     def from_dict(cls, data: dict) -> ShardSummary:
         frames = {name: pd.DataFrame(data[name]) for name in cls._FRAMES}
-        return cls(**frames, paid_sum=data["paid_sum"], paid_count=data["paid_count"])
+        return cls(**frames, **{name: data[name] for name in cls._SCALARS})
 
 
 @dataclass
@@ -138,6 +144,7 @@ class ScoringStats:
     spend_model: btyd.SpendModel | None
     spend_fallback: float
     btyd_customers: int
+    backtest: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         """JSON-safe; stored as the run's ``model`` (an edge of None means minus infinity)."""
@@ -148,6 +155,7 @@ class ScoringStats:
                 for key, edges in (("r", self.r_edges), ("f", self.f_edges), ("m", self.m_edges))
             },
             "spend_fallback": self.spend_fallback,
+            "backtest": self.backtest,
         }
         if self.visit_model:
             data["visit_model"] = self.visit_model.as_dict()
@@ -170,6 +178,7 @@ class ScoringStats:
             spend_model=btyd.SpendModel.from_dict(spend) if spend else None,
             spend_fallback=data["spend_fallback"],
             btyd_customers=data["btyd_customers"],
+            backtest=data.get("backtest", {}),
         )
 
 
@@ -295,7 +304,7 @@ def features(inputs: ScoringInputs, settings: ScoringSettings, as_of: dt.date) -
     complaints = _dated(inputs.complaints, "opened_at", end + pd.Timedelta(hours=23, minutes=59))
     _rfm_values(out, at, visits, purchases, settings)
     _nine_cells(out, at, purchases, surveys, odometer, settings)
-    _visit_history(out, at, visits, purchases)
+    _visit_history(out, at, visits, purchases, settings)
     out["value_layer_score"] = _value_layer_score(out, at, events, settings)
     _churn_indicators(out, at, visits, complaints, surveys, events, settings)
     return out
@@ -331,11 +340,16 @@ def summarize(features_: pd.DataFrame, settings: ScoringSettings) -> ShardSummar
             features_.loc[known, "x"],
             features_.loc[known, "t_x"],
             features_.loc[known, "T"],
+            litt=features_.loc[known, "litt"],
+            gap_cv2=features_.loc[known, "gap_cv2"],
             resolution=settings.fit_resolution_weeks,
         ),
         spend=btyd.spend_rows(features_["n_paid"], features_["mean_paid"], rounding=10.0),
+        backtest=backtest.rows(features_, settings.fit_resolution_weeks),
+        backtest_spend=backtest.spend_rows(features_),
         paid_sum=float(features_["paid_sum"].sum()),
         paid_count=int(features_["n_paid"].sum()),
+        backtest_weeks=float(features_.attrs["backtest_weeks"]),
     )
 
 
@@ -346,9 +360,25 @@ def global_stats(summaries: list[ShardSummary], settings: ScoringSettings) -> Sc
         return btyd.merge_rows([getattr(s, name) for s in summaries], columns)
 
     visits, spend = merged("visits", ["x", "t_x", "T"]), merged("spend", ["x", "m"])
+    report = backtest.run(
+        merged("backtest", backtest.KEY),
+        merged("backtest_spend", ["x", "m"]),
+        summaries[0].backtest_weeks,
+        backtest.Settings(
+            model=settings.visit_model,
+            months=settings.backtest_months,
+            error_bound=settings.backtest_error_bound,
+            value_tiers=settings.value_tiers,
+        ),
+    )
     visit_model = spend_model = None
     if visits["weight"].sum() >= 20 and visits.loc[visits["x"] > 0, "weight"].sum() >= 5:
-        visit_model = btyd.fit_visit_rows(visits, penalizer=settings.btyd_penalizer)
+        visit_model = btyd.fit_visit_rows(
+            visits,
+            kind=settings.visit_model,
+            penalizer=settings.btyd_penalizer,
+            start=backtest.fitted_params(report, settings.visit_model),
+        )
     if spend.loc[spend["x"] >= 2, "weight"].sum() >= 20:
         spend_model = btyd.fit_spend_rows(spend, penalizer=settings.btyd_penalizer)
     paid_count = sum(s.paid_count for s in summaries)
@@ -360,11 +390,24 @@ def global_stats(summaries: list[ShardSummary], settings: ScoringSettings) -> Sc
         spend_model=spend_model,
         spend_fallback=sum(s.paid_sum for s in summaries) / paid_count if paid_count else 0.0,
         btyd_customers=int(visits["weight"].sum()),
+        backtest=report,
     )
 
 
 #: Feature columns used only on the way to the scores, not part of the output.
-_WORK_COLUMNS = ["btyd_known", "x", "t_x", "T", "n_paid", "mean_paid", "paid_sum", "bought_days"]
+_WORK_COLUMNS = [
+    "btyd_known",
+    "x",
+    "t_x",
+    "T",
+    "litt",
+    "gap_cv2",
+    "n_paid",
+    "mean_paid",
+    "paid_sum",
+    "bought_days",
+    *backtest.COLUMNS,
+]
 
 
 def finish(
@@ -506,30 +549,68 @@ def _mileage(out, at, odometer, settings) -> None:
     out["low_mileage"] = np.nan_to_num(annual, nan=np.inf) < settings.low_mileage_km_per_year
 
 
-def _visit_history(out, at, visits, purchases) -> None:
-    """(x, t_x, T) in weeks per customer for the buy-till-you-die models, and paid visits.
+def _visit_history(out, at, visits, purchases, settings) -> None:
+    """The visit history for the buy-till-you-die models as of the as-of day, and as of the
+    backtest's cut-off with what happened after it (``bt_`` columns, see
+    :mod:`segmentation.backtest`)."""
+    now = _history(at.n, at.end_day, visits, purchases)
+    for name, values in now.items():
+        out[name] = values
+    out["btyd_known"] = (out["T"] > 0).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["mean_paid"] = np.where(out["n_paid"] > 0, out["paid_sum"] / out["n_paid"], 0.0)
+    cutoff = backtest.cutoff_day(at.end_day, settings.backtest_months)
+    out.attrs["backtest_weeks"] = (at.end_day - cutoff) / DAYS_PER_WEEK
+    before = {
+        name: {key: column[rows["day"] <= cutoff] for key, column in rows.items()}
+        for name, rows in (("visits", visits), ("purchases", purchases))
+    }
+    then = _history(at.n, cutoff, before["visits"], before["purchases"])
+    for name, values in then.items():
+        out[f"bt_{name}"] = values
+    # Repeat visits and paid spend after the cut-off, of customers born before it.
+    out["bt_visits"] = np.where(then["T"] > 0, now["x"] - then["x"], 0.0)
+    out["bt_spend"] = np.where(then["T"] > 0, now["paid_sum"] - then["paid_sum"], 0.0)
+
+
+def _history(n: int, end_day: int, visits: dict, purchases: dict) -> dict[str, np.ndarray]:
+    """(x, t_x, T) in weeks per customer, the gaps' statistics and paid visits, up to
+    ``end_day`` (rows must not be later).
 
     Transactions are the first car purchase and every visit day; the first of them is the
     birth and the others are repeats.
     """
-    first_purchase = pc.minimum(purchases["pos"], purchases["day"], at.n, empty=2**62)
+    first_purchase = pc.minimum(purchases["pos"], purchases["day"], n, empty=2**62)
     bought = first_purchase < 2**62
     pos, day = pc.distinct_days(
         np.concatenate([visits["pos"], np.flatnonzero(bought)]),
         np.concatenate([visits["day"], first_purchase[bought]]),
     )
-    count = pc.count(pos, at.n)
-    birth = np.where(count > 0, pc.minimum(pos, day, at.n, empty=2**62), 0)
-    last = pc.maximum(pos, day, at.n, empty=0)
-    out["x"] = np.maximum(count - 1, 0).astype(float)
-    out["t_x"] = (last - birth) / DAYS_PER_WEEK
-    out["T"] = np.where(count > 0, (at.end_day - birth) / DAYS_PER_WEEK, np.nan)
-    out["btyd_known"] = (out["T"] > 0).to_numpy()
-    paid = visits["amount"] > 0
-    out["n_paid"] = pc.count(visits["pos"][paid], at.n)
-    out["paid_sum"] = pc.total(visits["pos"][paid], visits["amount"][paid], at.n)
+    count = pc.count(pos, n)
+    birth = np.where(count > 0, pc.minimum(pos, day, n, empty=2**62), 0)
+    last = pc.maximum(pos, day, n, empty=0)
+    # Rows are sorted by customer and day, so a gap is a day minus the row before it of the
+    # same customer.
+    same = np.zeros(len(pos), dtype=bool)
+    same[1:] = pos[1:] == pos[:-1]
+    gap_pos = pos[1:][same[1:]]
+    gaps = (day[1:] - day[:-1])[same[1:]] / DAYS_PER_WEEK
+    gap_count = np.maximum(count - 1, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["mean_paid"] = np.where(out["n_paid"] > 0, out["paid_sum"] / out["n_paid"], 0.0)
+        mean_gap = (last - birth) / DAYS_PER_WEEK / gap_count
+        cv2 = pc.total(gap_pos, gaps**2, n) / gap_count / mean_gap**2 - 1
+    paid = visits["amount"] > 0
+    return {
+        "x": gap_count.astype(float),
+        "t_x": (last - birth) / DAYS_PER_WEEK,
+        "T": np.where(count > 0, (end_day - birth) / DAYS_PER_WEEK, np.nan),
+        # Sum of log gaps (weeks): MBG/CNBD-k's regularity statistic.
+        "litt": pc.total(gap_pos, np.log(gaps), n),
+        # Squared CV of the gaps (3 or more), whose mean estimates 1 / k (see btyd).
+        "gap_cv2": np.where(gap_count >= 3, np.maximum(cv2, 0.0), np.nan),
+        "n_paid": pc.count(visits["pos"][paid], n),
+        "paid_sum": pc.total(visits["pos"][paid], visits["amount"][paid], n),
+    }
 
 
 def _future_value(out, stats, settings) -> None:

@@ -21,6 +21,9 @@ CHURN_INDICATORS = (
     "no_engagement",
 )
 
+#: The visit models a run can use (see segmentation.btyd; kept here so settings stay pure).
+VISIT_MODELS = ("bg_nbd", "mbg_nbd", "mbg_cnbd", "pareto_nbd")
+
 #: Value layers (R3.5) and how much one event in each adds to the non-monetary value score.
 DEFAULT_LAYER_WEIGHTS = {
     "referral": 3.0,
@@ -126,8 +129,11 @@ class ScoringSettings(StoredSettings):
     lost_overdue_ratio: float = 3.0
     # Future value (R4.4)
     horizon_weeks: int = 52
+    visit_model: str = "mbg_cnbd"
     fit_resolution_weeks: int = 4
     btyd_penalizer: float = 0.0
+    backtest_months: int = 12
+    backtest_error_bound: float = 0.15
     value_window_months: int = 36
     value_half_life_months: float = 12.0
     value_layer_weights: dict[str, float] = field(
@@ -157,6 +163,9 @@ class ScoringSettings(StoredSettings):
             ("lost_overdue_ratio", 1 <= self.at_risk_overdue_ratio < self.lost_overdue_ratio),
             ("horizon_weeks", self.horizon_weeks > 0),
             ("fit_resolution_weeks", self.fit_resolution_weeks >= 1),
+            ("visit_model", self.visit_model in VISIT_MODELS),
+            ("backtest_months", 1 <= self.backtest_months <= 60),
+            ("backtest_error_bound", 0 < self.backtest_error_bound <= 1),
             ("value_half_life_months", self.value_half_life_months > 0),
             ("value_layer_weights", set(self.value_layer_weights) == set(DEFAULT_LAYER_WEIGHTS)),
             ("value_tiers", 1 <= self.value_tiers <= 5),
