@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -296,9 +297,28 @@ class CustomerScoreSerializer(serializers.ModelSerializer):
 
 
 class ScoringRunSerializer(serializers.ModelSerializer):
+    """A scoring run with its forecast backtest (null for runs made before it existed) and
+    whether the forecast missed the backtest's bound."""
+
+    backtest = serializers.SerializerMethodField()
+
     class Meta:
         model = ScoringRun
-        fields = ("id", "month", "as_of", "kind", "status", "finished_at", "counts")
+        fields = (
+            "id",
+            "month",
+            "as_of",
+            "kind",
+            "status",
+            "finished_at",
+            "counts",
+            "forecast_flagged",
+            "backtest",
+        )
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_backtest(self, run: ScoringRun) -> dict | None:
+        return run.model.get("backtest") or None
 
 
 class TaskSerializer(serializers.ModelSerializer):

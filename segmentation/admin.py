@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -23,6 +24,7 @@ from customers.admin import CustomerScopedAdminMixin
 from dealercrm.access import has_role
 from dealercrm.roles import Role
 from dealercrm.templatetags.staff import money, num
+from segmentation.backtest_report import backtest_context
 from segmentation.models import (
     CustomerScore,
     RfmSegment,
@@ -67,11 +69,37 @@ class ScoringRunAdmin(ReadOnlyAdmin):
         "customers",
         "seconds",
         "started_at",
+        "forecast_flagged",
         "results",
     )
-    list_filter = ("kind", "status", "is_current")
+    list_filter = ("kind", "status", "is_current", "forecast_flagged")
     date_hierarchy = "month"
     actions = ("release",)
+    readonly_fields = ("backtest_report",)
+    fields = (
+        "month",
+        "as_of",
+        "kind",
+        "status",
+        "is_current",
+        "started_at",
+        "finished_at",
+        "forecast_flagged",
+        "backtest_report",
+        "timings",
+        "counts",
+        "settings",
+        "model",
+        "error",
+    )
+
+    @admin.display(description=_("forecast backtest"))
+    def backtest_report(self, run: ScoringRun) -> str:
+        """The run's backtest as tables: the model in use, the candidates, tiers, deciles."""
+        report = run.model.get("backtest") or {}
+        return render_to_string(
+            "admin/segmentation/backtest.html", backtest_context(report, run.as_of)
+        )
 
     def has_release_permission(self, request: HttpRequest) -> bool:
         """Releasing a stuck run is a manager's call (superusers too)."""

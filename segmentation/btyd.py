@@ -366,9 +366,7 @@ class _Family:
 
 #: Each visit model's parameters, likelihood and starting points (parameter values, not logs).
 VISIT_FAMILIES: dict[str, _Family] = {
-    "bg_nbd": _Family(
-        ("r", "alpha", "a", "b"), _bgnbd_ll, ((1, 1, 1, 1),), _bgnbd_ll_grad
-    ),
+    "bg_nbd": _Family(("r", "alpha", "a", "b"), _bgnbd_ll, ((1, 1, 1, 1),), _bgnbd_ll_grad),
     "mbg_nbd": _Family(
         ("r", "alpha", "a", "b"),
         _mbgnbd_ll,
@@ -634,7 +632,9 @@ def fit_spend_model(x, mean_spend, *, rounding: float = 1.0, penalizer: float = 
 
 
 def fit_spend_rows(rows: pd.DataFrame, *, penalizer: float = 0.0) -> SpendModel:
-    """Fit Gamma-Gamma on collapsed (x, m, weight) rows."""
+    """Fit Gamma-Gamma on collapsed (x, m, weight) rows, in a canonical order so the sums
+    (and so the optimiser's path) do not depend on how the rows came."""
+    rows = rows.sort_values(["x", "m"], kind="stable")
     fit = _maximise(_SPEND_FAMILY, _arrays(rows["x"], rows["m"]), rows["weight"], penalizer)
     if not np.isfinite(fit.log_likelihood):
         raise FitError("the Gamma-Gamma likelihood is not finite on these rows")

@@ -128,6 +128,14 @@ class ScoringRun(models.Model):
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     settings = models.JSONField(_("settings used"), default=dict, blank=True)
     model = models.JSONField(_("fitted models"), default=dict, blank=True)
+    forecast_flagged = models.BooleanField(
+        _("forecast failed its backtest"),
+        default=False,
+        help_text=_(
+            "The run's visit or spend forecast of the last 12 months missed the actual by more "
+            "than the configured bound: read its future values with care."
+        ),
+    )
     error = models.TextField(_("error"), blank=True)
     summary = models.JSONField(
         _("summary"),

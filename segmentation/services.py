@@ -132,7 +132,15 @@ def _run_locked(
             run.finished_at = timezone.now()
             run.timings = timings
             run.counts = {**run.counts, **counts}
+            run.forecast_flagged = bool(run.model.get("backtest", {}).get("flagged"))
             run.save()
+        if run.forecast_flagged:
+            logger.warning(
+                "scoring run %s (%s): the forecast missed its 12-month backtest by more than "
+                "the bound; see the run's backtest in the admin",
+                run.pk,
+                f"{month:%Y-%m}",
+            )
         t0 = time.perf_counter()
         _superseded_delete(month, kind, keep=run.pk)
         timings["cleanup"] = time.perf_counter() - t0

@@ -43,3 +43,37 @@ def make_inputs(
         ),
         value_events=frame(list(events), ["customer_id", "layer", "occurred_on"], ("occurred_on",)),
     )
+
+
+def demo_inputs(customers: int, as_of, *, seed: int = 1) -> ScoringInputs:
+    """The demo dealership's customers, cars and service orders from the demo generator, in
+    memory (no database): the dealership-scale data the fits are checked on."""
+    from dealercrm.demo import generator
+
+    staff = generator.Staff(advisor_ids=(1, 2, 3), marketing_ids=(4,))
+    frames = generator.generate_chunk(
+        first_customer_id=1,
+        count=customers,
+        seed=seed,
+        chunk_no=0,
+        as_of=as_of,
+        staff=staff,
+        ids=generator.IdCursor(),
+    )
+    orders = frames["vehicles_serviceorder"].rename(columns={"id": "order_id"})
+    lines = frames["vehicles_serviceorderline"]
+    amount = lines.groupby("order_id")["amount"].sum().astype(float)
+    visits = orders[["order_id", "customer_id", "opened_on"]].assign(
+        amount=amount.reindex(orders["order_id"]).fillna(0.0).to_numpy()
+    )
+    purchases = frames["vehicles_purchase"][["customer_id", "purchased_on", "price_paid"]]
+    empty = make_inputs([])
+    return ScoringInputs(
+        customers=frames["customers_customer"][["id"]].rename(columns={"id": "customer_id"}),
+        purchases=purchases.assign(price_paid=purchases["price_paid"].astype(float)),
+        visits=visits,
+        odometer=empty.odometer,
+        surveys=empty.surveys,
+        complaints=empty.complaints,
+        value_events=empty.value_events,
+    )
