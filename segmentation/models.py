@@ -132,8 +132,8 @@ class ScoringRun(models.Model):
         _("forecast failed its backtest"),
         default=False,
         help_text=_(
-            "The run's visit or spend forecast of the last 12 months missed the actual by more "
-            "than the configured bound: read its future values with care."
+            "The run's backtest: its visit or spend forecast of the last months missed the "
+            "actual by more than the configured bound; read its future values with care."
         ),
     )
     error = models.TextField(_("error"), blank=True)
