@@ -63,12 +63,6 @@ class VisitModel:
     at_bound: tuple[str, ...] = ()
     converged: bool = True
 
-    def __getattr__(self, name: str) -> float:
-        params = self.__dict__.get("params", {})
-        if name in params:
-            return params[name]
-        raise AttributeError(name)
-
     def as_dict(self) -> dict:
         return {
             "kind": self.kind,

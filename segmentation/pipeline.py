@@ -40,7 +40,9 @@ requirement:
 - R4.6 growth: ``previous_future_value``, ``future_value_change``, ``previous_rfm_segment``.
 
 Visits for the buy-till-you-die models: a customer is "born" at the first purchase of a car
-(or the first visit, if earlier); every later visit day is a repeat transaction.
+(or the first visit, if earlier); every later visit day is a repeat transaction. The visit model
+is ``settings.visit_model`` (:mod:`segmentation.btyd`). :attr:`ScoringResult.model` holds the
+fitted models and the run's forecast backtest (:mod:`segmentation.backtest`).
 """
 
 from __future__ import annotations
