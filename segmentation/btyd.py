@@ -330,6 +330,18 @@ def _gamma_gamma_ll(params: dict[str, float], x, m) -> np.ndarray:
     )
 
 
+def _gamma_gamma_ll_grad(params: dict[str, float], x, m) -> tuple[np.ndarray, ...]:
+    """Per-row :func:`_gamma_gamma_ll` and its derivatives in log p, log q, log gamma."""
+    p, q, gamma = params["p"], params["q"], params["gamma"]
+    value = _gamma_gamma_ll(params, x, m)
+    both = digamma(p * x + q)
+    log_total = np.log(gamma + m * x)
+    d_p = x * (both - digamma(p * x) + np.log(m) + np.log(x) - log_total)
+    d_q = both - digamma(q) + np.log(gamma) - log_total
+    d_gamma = q / gamma - (p * x + q) / (gamma + m * x)
+    return value, d_p * p, d_q * q, d_gamma * gamma
+
+
 def bgnbd_log_likelihood(
     r: float, alpha: float, a: float, b: float, x, t_x, T, weights=None
 ) -> float:
@@ -376,7 +388,10 @@ VISIT_FAMILIES: dict[str, _Family] = {
 VISIT_MODELS = (*VISIT_FAMILIES, "mbg_cnbd")
 
 _SPEND_FAMILY = _Family(
-    ("p", "q", "gamma"), _gamma_gamma_ll, ((1, 1, 1), (5, 3, 15), (10, 10, 100), (2, 20, 1000))
+    ("p", "q", "gamma"),
+    _gamma_gamma_ll,
+    ((1, 1, 1), (5, 3, 15), (10, 10, 100), (2, 20, 1000)),
+    _gamma_gamma_ll_grad,
 )
 
 

@@ -554,8 +554,28 @@ def _mileage(out, at, odometer, settings) -> None:
 def _visit_history(out, at, visits, purchases, settings) -> None:
     """The visit history for the buy-till-you-die models as of the as-of day, and as of the
     backtest's cut-off with what happened after it (``bt_`` columns, see
-    :mod:`segmentation.backtest`)."""
-    now = _history(at.n, at.end_day, visits, purchases)
+    :mod:`segmentation.backtest`).
+
+    Transactions are the first car purchase and every visit day; the first of them is the
+    birth and the others are repeats. They are sorted once; the cut-off's are a prefix of each
+    customer's.
+    """
+    first_purchase = pc.minimum(purchases["pos"], purchases["day"], at.n, empty=2**62)
+    bought = first_purchase < 2**62
+    pos, day = pc.distinct_days(
+        np.concatenate([visits["pos"], np.flatnonzero(bought)]),
+        np.concatenate([visits["day"], first_purchase[bought]]),
+    )
+    # Gaps between a customer's transactions, once: the cut-off's are a prefix of each customer's.
+    same = np.zeros(len(pos), dtype=bool)
+    same[1:] = pos[1:] == pos[:-1]
+    gaps = {"pos": pos[1:][same[1:]], "day": day[1:][same[1:]]}
+    gaps["weeks"] = (day[1:] - day[:-1])[same[1:]] / DAYS_PER_WEEK
+    gaps["log"], gaps["square"] = np.log(gaps["weeks"]), gaps["weeks"] ** 2
+    paid = visits["amount"] > 0
+    paid_rows = {"pos": visits["pos"][paid], "day": visits["day"][paid]}
+    paid_rows["amount"] = visits["amount"][paid]
+    now = _history(at.n, at.end_day, pos, day, gaps, paid_rows)
     for name, values in now.items():
         out[name] = values
     out["btyd_known"] = (out["T"] > 0).to_numpy()
@@ -563,11 +583,15 @@ def _visit_history(out, at, visits, purchases, settings) -> None:
         out["mean_paid"] = np.where(out["n_paid"] > 0, out["paid_sum"] / out["n_paid"], 0.0)
     cutoff = backtest.cutoff_day(at.end_day, settings.backtest_months)
     out.attrs["backtest_weeks"] = (at.end_day - cutoff) / DAYS_PER_WEEK
-    before = {
-        name: {key: column[rows["day"] <= cutoff] for key, column in rows.items()}
-        for name, rows in (("visits", visits), ("purchases", purchases))
-    }
-    then = _history(at.n, cutoff, before["visits"], before["purchases"])
+    before = day <= cutoff
+
+    def until_cutoff(rows: dict) -> dict:
+        keep = rows["day"] <= cutoff
+        return {name: column[keep] for name, column in rows.items()}
+
+    then = _history(
+        at.n, cutoff, pos[before], day[before], until_cutoff(gaps), until_cutoff(paid_rows)
+    )
     for name, values in then.items():
         out[f"bt_{name}"] = values
     # Repeat visits and paid spend after the cut-off, of customers born before it.
@@ -575,43 +599,29 @@ def _visit_history(out, at, visits, purchases, settings) -> None:
     out["bt_spend"] = np.where(then["T"] > 0, now["paid_sum"] - then["paid_sum"], 0.0)
 
 
-def _history(n: int, end_day: int, visits: dict, purchases: dict) -> dict[str, np.ndarray]:
-    """(x, t_x, T) in weeks per customer, the gaps' statistics and paid visits, up to
-    ``end_day`` (rows must not be later).
-
-    Transactions are the first car purchase and every visit day; the first of them is the
-    birth and the others are repeats.
-    """
-    first_purchase = pc.minimum(purchases["pos"], purchases["day"], n, empty=2**62)
-    bought = first_purchase < 2**62
-    pos, day = pc.distinct_days(
-        np.concatenate([visits["pos"], np.flatnonzero(bought)]),
-        np.concatenate([visits["day"], first_purchase[bought]]),
-    )
+def _history(
+    n: int, end_day: int, pos: np.ndarray, day: np.ndarray, gaps: dict, paid: dict
+) -> dict[str, np.ndarray]:
+    """(x, t_x, T) in weeks per customer, the gaps' statistics and paid visits, as of
+    ``end_day``, from the distinct transaction days (``pos``, ``day``, sorted by position then
+    day), the gaps between them and the paid visits, all up to that day."""
     count = pc.count(pos, n)
     birth = np.where(count > 0, pc.minimum(pos, day, n, empty=2**62), 0)
     last = pc.maximum(pos, day, n, empty=0)
-    # Rows are sorted by customer and day, so a gap is a day minus the row before it of the
-    # same customer.
-    same = np.zeros(len(pos), dtype=bool)
-    same[1:] = pos[1:] == pos[:-1]
-    gap_pos = pos[1:][same[1:]]
-    gaps = (day[1:] - day[:-1])[same[1:]] / DAYS_PER_WEEK
     gap_count = np.maximum(count - 1, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_gap = (last - birth) / DAYS_PER_WEEK / gap_count
-        cv2 = pc.total(gap_pos, gaps**2, n) / gap_count / mean_gap**2 - 1
-    paid = visits["amount"] > 0
+        cv2 = pc.total(gaps["pos"], gaps["square"], n) / gap_count / mean_gap**2 - 1
     return {
         "x": gap_count.astype(float),
         "t_x": (last - birth) / DAYS_PER_WEEK,
         "T": np.where(count > 0, (end_day - birth) / DAYS_PER_WEEK, np.nan),
         # Sum of log gaps (weeks): MBG/CNBD-k's regularity statistic.
-        "litt": pc.total(gap_pos, np.log(gaps), n),
+        "litt": pc.total(gaps["pos"], gaps["log"], n),
         # Squared CV of the gaps (3 or more), whose mean estimates 1 / k (see btyd).
         "gap_cv2": np.where(gap_count >= 3, np.maximum(cv2, 0.0), np.nan),
-        "n_paid": pc.count(visits["pos"][paid], n),
-        "paid_sum": pc.total(visits["pos"][paid], visits["amount"][paid], n),
+        "n_paid": pc.count(paid["pos"], n),
+        "paid_sum": pc.total(paid["pos"], paid["amount"], n),
     }
 
 
