@@ -31,6 +31,7 @@ customer's exact values.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import warnings
 from collections.abc import Callable
@@ -154,6 +155,19 @@ def _arrays(*values) -> tuple[np.ndarray, ...]:
 # --- log-likelihoods, one value per row -------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4)
+def _distinct(key: bytes) -> tuple[np.ndarray, np.ndarray]:
+    values, index = np.unique(np.frombuffer(key), return_inverse=True)
+    return values, index
+
+
+def _on_x(function: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
+    """``function(x)`` computed once per distinct x: a fit's tens of thousands of rows have a
+    few dozen repeat counts, and the special functions of x are most of a gradient's cost."""
+    values, index = _distinct(np.ascontiguousarray(x, dtype=float).tobytes())
+    return function(values)[index]
+
+
 def _bgnbd_ll(params: dict[str, float], x, t_x, T) -> np.ndarray:
     """BG/NBD (equation 6 of Fader, Hardie & Lee 2005)."""
     r, alpha, a, b = params["r"], params["alpha"], params["a"], params["b"]
@@ -172,7 +186,8 @@ def _bgnbd_ll(params: dict[str, float], x, t_x, T) -> np.ndarray:
 def _bgnbd_ll_grad(params: dict[str, float], x, t_x, T) -> tuple[np.ndarray, ...]:
     """Per-row :func:`_bgnbd_ll` and its derivatives in the log-parameters (analytic)."""
     r, alpha, a, b = params["r"], params["alpha"], params["a"], params["b"]
-    value = _bgnbd_ll(params, x, t_x, T)
+    ln_a1 = _on_x(lambda v: gammaln(r + v) - gammaln(r) + betaln(a, b + v) - betaln(a, b), x)
+    ln_a1 = ln_a1 + r * np.log(alpha)
     ln_a3 = -(r + x) * np.log(alpha + T)
     with np.errstate(divide="ignore", invalid="ignore"):
         ln_a4 = np.where(
@@ -180,19 +195,21 @@ def _bgnbd_ll_grad(params: dict[str, float], x, t_x, T) -> tuple[np.ndarray, ...
             np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x),
             -np.inf,
         )
-    repeat = np.exp(ln_a4 - np.logaddexp(ln_a3, ln_a4))
+    both = np.logaddexp(ln_a3, ln_a4)
+    value = ln_a1 + both
+    repeat = np.exp(ln_a4 - both)
     end = 1 - repeat
     d_r = (
-        digamma(r + x)
+        _on_x(lambda v: digamma(r + v), x)
         - digamma(r)
         + np.log(alpha)
         - end * np.log(alpha + T)
         - repeat * np.log(alpha + t_x)
     )
     d_alpha = r / alpha - (r + x) * (end / (alpha + T) + repeat / (alpha + t_x))
-    d_a = digamma(a + b) - digamma(a + b + x) + repeat / a
+    d_a = _on_x(lambda v: digamma(a + b) - digamma(a + b + v), x) + repeat / a
     with np.errstate(divide="ignore", invalid="ignore"):
-        d_b = digamma(b + x) - digamma(a + b + x) - digamma(b) + digamma(a + b)
+        d_b = _on_x(lambda v: digamma(b + v) - digamma(a + b + v) - digamma(b) + digamma(a + b), x)
         d_b = d_b - np.where(x > 0, repeat / np.maximum(b + x - 1, 1e-300), 0.0)
     return value, d_r * r, d_alpha * alpha, d_a * a, d_b * b
 
@@ -250,12 +267,17 @@ def _mbgcnbd_core(params: dict[str, float], x, t_x, T, k: int) -> np.ndarray:
 def _log_waiting(rkx, alpha, t_x, T, k: int) -> np.ndarray:
     """log of the chance, relative to the model's other terms, that an alive customer's next
     visit is still to come after T - t_x: the first k terms of a negative-binomial sum."""
-    term = np.ones_like(np.asarray(rkx, dtype=float))
-    total = term.copy()
     gap = (T - t_x) / (alpha + T)
+    term = np.ones(np.broadcast(rkx, gap).shape)
+    total = term.copy()
+    factor = np.empty_like(total)
     for j in range(1, k):
-        term = term * (rkx + j - 1) * gap / j
-        total = total + term
+        # In place: these arrays outgrow malloc's mmap threshold, so temporaries cost faults.
+        np.add(rkx, j - 1, out=factor)
+        factor *= gap
+        factor *= 1.0 / j
+        term *= factor
+        total += term
     return np.log(total)
 
 
@@ -269,28 +291,32 @@ def _mbgcnbd_core_grad(params: dict[str, float], x, t_x, T, k: int) -> tuple[np.
     gap = (T - t_x) / (alpha + T)
     term = np.ones_like(rkx)
     total, d_shape, d_j = term.copy(), np.zeros_like(rkx), np.zeros_like(rkx)
-    harmonic = np.zeros_like(rkx)
+    harmonic, shape, scratch = np.zeros_like(rkx), np.empty_like(rkx), np.empty_like(rkx)
     for j in range(1, k):
-        harmonic = harmonic + 1 / (rkx + j - 1)
-        term = term * (rkx + j - 1) * gap / j
-        total = total + term
-        d_shape = d_shape + term * harmonic
-        d_j = d_j + term * j
+        # In place, as in _log_waiting.
+        np.add(rkx, j - 1, out=shape)
+        np.divide(1.0, shape, out=scratch)
+        harmonic += scratch
+        shape *= gap
+        shape *= 1.0 / j
+        term *= shape
+        total += term
+        np.multiply(term, harmonic, out=scratch)
+        d_shape += scratch
+        np.multiply(term, j, out=scratch)
+        d_j += scratch
     ln_waiting = np.log(total)
     both = np.logaddexp(ln_dropped, ln_waiting)
     dropped = np.exp(ln_dropped - both)
     waiting = 1 - dropped
     value = (
-        betaln(a, b + x + 1)
-        - betaln(a, b)
-        + gammaln(rkx)
-        - gammaln(r)
+        _on_x(lambda v: betaln(a, b + v + 1) - betaln(a, b) + gammaln(r + k * v) - gammaln(r), x)
         + r * np.log(alpha)
         - rkx * np.log(alpha + T)
         + both
     )
     d_r = (
-        digamma(rkx)
+        _on_x(lambda v: digamma(r + k * v), x)
         - digamma(r)
         + np.log(alpha)
         - np.log(alpha + T)
@@ -303,9 +329,9 @@ def _mbgcnbd_core_grad(params: dict[str, float], x, t_x, T, k: int) -> tuple[np.
         + dropped * rkx * (1 / (alpha + T) - 1 / (alpha + t_x))
         - waiting * d_j / total / (alpha + T)
     )
-    d_a = digamma(a + b) - digamma(a + b + x + 1) + dropped / a
-    d_b = digamma(b + x + 1) - digamma(a + b + x + 1) - digamma(b) + digamma(a + b)
-    d_b = d_b - dropped / (b + x)
+    d_a = _on_x(lambda v: digamma(a + b) - digamma(a + b + v + 1), x) + dropped / a
+    d_b = _on_x(lambda v: digamma(b + v + 1) - digamma(a + b + v + 1), x)
+    d_b = d_b - digamma(b) + digamma(a + b) - dropped / (b + x)
     return value, d_r * r, d_alpha * alpha, d_a * a, d_b * b
 
 
