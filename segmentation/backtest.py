@@ -35,12 +35,13 @@ COLUMNS = (
     "bt_paid_sum",
     "bt_visits",
     "bt_spend",
+    "bt_reached",
 )
 
 #: Visit models every backtest compares; the one in use is added when it is not among them.
 CANDIDATES = ("bg_nbd", "mbg_nbd", "mbg_cnbd")
 
-KEY = ["x", "t_x", "T", "n_paid", "h"]
+KEY = ["x", "t_x", "T", "n_paid", "h", "reached"]
 _EPOCH = np.datetime64("1970-01-01", "D")
 _DECILES = 10
 
@@ -74,6 +75,7 @@ def rows(features: pd.DataFrame, resolution: float) -> pd.DataFrame:
             "T": T,
             "n_paid": f["bt_n_paid"].to_numpy(dtype=float),
             "h": f["bt_visits"].to_numpy(dtype=float),
+            "reached": f["bt_reached"].to_numpy(dtype=np.int64),
             "weight": 1,
             "litt": np.nan_to_num(f["bt_litt"].to_numpy(dtype=float)),
             "cv2_sum": np.nan_to_num(cv2),
@@ -126,23 +128,38 @@ def run(rows_: pd.DataFrame, spend: pd.DataFrame, weeks: float, settings: Settin
     per_visit = _spend_per_visit(rows_, spend_model)
     candidates = []
     chosen = None
+    alone = (rows_["reached"] == 0).to_numpy()
     for kind in dict.fromkeys((*CANDIDATES, settings.model)):
         model = btyd.fit_visit_rows(fit_rows, kind=kind)
         visits = btyd.expected_visits(model, weeks, rows_["x"], rows_["t_x"], rows_["T"])
         figures = _figures(rows_, visits, visits * per_visit)
-        candidates.append({"kind": kind, "params": model.as_dict()["params"], **figures})
+        left_alone = _figures(rows_[alone], visits[alone], (visits * per_visit)[alone])
+        candidates.append(
+            {
+                "kind": kind,
+                "params": model.as_dict()["params"],
+                **figures,
+                "left_alone": left_alone,
+            }
+        )
         if kind == settings.model:
-            chosen = (visits, figures)
-    visits, figures = chosen
+            chosen = (visits, figures, left_alone)
+    visits, figures, left_alone = chosen
     flagged = any(
         abs(figures[name]["error"]) > settings.error_bound
         for name in ("visits", "spend")
         if figures[name]["error"] is not None
     )
+    reached = ~alone
     return {
         **base,
         "customers": customers,
         **figures,
+        "left_alone": {"customers": int(rows_.loc[alone, "weight"].sum()), **left_alone},
+        "reached": {
+            "customers": int(rows_.loc[reached, "weight"].sum()),
+            **_figures(rows_[reached], visits[reached], (visits * per_visit)[reached]),
+        },
         "by_tier": _groups(rows_, visits, visits * per_visit, "spend", settings.value_tiers),
         "by_decile": _groups(rows_, visits, visits * per_visit, "visits", _DECILES),
         "spend_model": spend_model.as_dict() if spend_model else None,
@@ -180,6 +197,9 @@ def _ratio_error(predicted: float, actual: float) -> float | None:
 def _figures(rows_: pd.DataFrame, visits: np.ndarray, spend: np.ndarray) -> dict:
     """Aggregate forecast against actual, and the per-customer error of visits."""
     w, h = rows_["weight"].to_numpy(dtype=float), rows_["h"].to_numpy(dtype=float)
+    if not w.sum():
+        empty = {"actual": 0.0, "predicted": 0.0, "error": None}
+        return {"visits": {**empty, "mae": None, "rmse": None}, "spend": dict(empty)}
     actual_spend = float(rows_["spend"].sum())
     predicted_visits, actual_visits = float(np.sum(w * visits)), float(np.sum(w * h))
     predicted_spend = float(np.sum(w * spend))

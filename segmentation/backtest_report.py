@@ -39,6 +39,14 @@ def backtest_context(report: dict, as_of: dt.date) -> dict:
         }
         for c in report.get("candidates", ())
     ]
+    context["contact_groups"] = [
+        {"label": label, **report[key]}
+        for key, label in (
+            ("left_alone", _("left alone")),
+            ("reached", _("reached by win-back calls")),
+        )
+        if key in report
+    ]
     context["tiers"] = [_with_errors(row) for row in report.get("by_tier", ())]
     context["deciles"] = [_with_errors(row) for row in report.get("by_decile", ())]
     return context

@@ -13,7 +13,7 @@ import pandas as pd
 from django.conf import settings
 from django.db import connection
 
-from contacts.models import UNRESOLVED_STATUSES
+from contacts.models import UNRESOLVED_STATUSES, ContactOutcome, ContactType
 from customers.bulk import PARALLEL_CONNECTIONS, read_frame, read_frames, write_frame
 from segmentation.models import CustomerScore
 from segmentation.pipeline import ScoringInputs
@@ -43,10 +43,18 @@ INPUT_QUERIES = {
         f"SELECT customer_id, opened_at, status IN ({_UNRESOLVED}) AS is_unresolved "
         "FROM contacts_complaint"
     ),
+    # For the backtest: who the department reached with win-back work (their visits after it
+    # are partly its effect, not the model's to foresee).
+    "win_back_contacts": "SELECT customer_id, contacted_at FROM contacts_contactlog",
 }
 
 #: Rows every run skips: a vehicle without an owner counts for nobody's mileage.
-_FILTERS = {"vehicles": "owner_id IS NOT NULL"}
+_FILTERS = {
+    "vehicles": "owner_id IS NOT NULL",
+    "win_back_contacts": (
+        f"contact_type = '{ContactType.WIN_BACK.value}' AND outcome = '{ContactOutcome.REACHED.value}'"
+    ),
+}
 
 #: How each input query keeps one shard's customers (``customer_id % shards = shard``);
 #: readings and order lines follow their vehicle's owner and their order's customer.
@@ -62,6 +70,7 @@ _SHARD_FILTERS = {
     "surveys": "customer_id % {n} = {k}",
     "complaints": "customer_id % {n} = {k}",
     "value_events": "customer_id % {n} = {k}",
+    "win_back_contacts": "customer_id % {n} = {k}",
 }
 
 
@@ -83,7 +92,10 @@ _DATES = {
     "surveys": ["surveyed_on"],
     "complaints": ["opened_at"],
     "value_events": ["occurred_on"],
+    "win_back_contacts": ["contacted_at"],
 }
+#: Inputs whose times are stored in UTC and read as the dealership's naive local time.
+_AWARE = {"complaints", "win_back_contacts"}
 _DTYPES = {
     "customers": {"customer_id": "int64"},
     "purchases": {"customer_id": "int64", "price_paid": "float64"},
@@ -94,14 +106,15 @@ _DTYPES = {
     "surveys": {"customer_id": "int64", "overall": "int64"},
     "complaints": {"customer_id": "int64", "is_unresolved": "bool"},
     "value_events": {"customer_id": "int64"},
+    "win_back_contacts": {"customer_id": "int64"},
 }
 
 
 def _typed(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Dates as datetime64; complaint times as naive local time."""
+    """Dates as datetime64; stored times (complaints, contacts) as naive local time."""
     for column in _DATES.get(name, []):
         values = frame[column]
-        if name == "complaints":
+        if name in _AWARE:
             # Stored in UTC: text and naive values are UTC too.
             values = pd.to_datetime(values, utc=True, format="ISO8601")
             frame[column] = values.dt.tz_convert(settings.TIME_ZONE).dt.tz_localize(None)

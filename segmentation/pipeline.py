@@ -12,6 +12,8 @@ visits             order_id int64, customer_id int64, opened_on datetime64, amou
 surveys            customer_id int64, surveyed_on datetime64, overall int (1-10)
 complaints         customer_id int64, opened_at datetime64, is_unresolved bool
 value_events       customer_id int64, layer str, occurred_on datetime64
+win_back_contacts  customer_id int64, contacted_at datetime64 (win-back calls that reached the
+                   customer; only the backtest reads them)
 =================  ==========================================================================
 
 ``previous`` is the previous run's output (customer_id, future_value, rfm_segment) or None.
@@ -86,6 +88,11 @@ class ScoringInputs:
     surveys: pd.DataFrame
     complaints: pd.DataFrame
     value_events: pd.DataFrame
+    win_back_contacts: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {"customer_id": pd.Series(dtype="int64"), "contacted_at": pd.Series(dtype="M8[ns]")}
+        )
+    )
 
 
 @dataclass
@@ -303,10 +310,11 @@ def features(inputs: ScoringInputs, settings: ScoringSettings, as_of: dt.date) -
     surveys = at.rows(inputs.surveys, "surveyed_on", "overall")
     events = at.rows(inputs.value_events, "occurred_on", "layer")
     odometer = at.rows(inputs.odometer, "read_on", "vehicle_id", "km", "is_meter_replacement")
+    reached = at.rows(inputs.win_back_contacts, "contacted_at")
     complaints = _dated(inputs.complaints, "opened_at", end + pd.Timedelta(hours=23, minutes=59))
     _rfm_values(out, at, visits, purchases, settings)
     _nine_cells(out, at, purchases, surveys, odometer, settings)
-    _visit_history(out, at, visits, purchases, settings)
+    _visit_history(out, at, visits, purchases, reached, settings)
     out["value_layer_score"] = _value_layer_score(out, at, events, settings)
     _churn_indicators(out, at, visits, complaints, surveys, events, settings)
     return out
@@ -551,10 +559,11 @@ def _mileage(out, at, odometer, settings) -> None:
     out["low_mileage"] = np.nan_to_num(annual, nan=np.inf) < settings.low_mileage_km_per_year
 
 
-def _visit_history(out, at, visits, purchases, settings) -> None:
+def _visit_history(out, at, visits, purchases, reached, settings) -> None:
     """The visit history for the buy-till-you-die models as of the as-of day, and as of the
     backtest's cut-off with what happened after it (``bt_`` columns, see
-    :mod:`segmentation.backtest`).
+    :mod:`segmentation.backtest`), including whether win-back work reached the customer
+    after the cut-off (``reached``: win-back contacts).
 
     Transactions are the first car purchase and every visit day; the first of them is the
     birth and the others are repeats. Sorted once by customer and day, each customer's are a
@@ -586,6 +595,8 @@ def _visit_history(out, at, visits, purchases, settings) -> None:
     # Repeat visits and paid spend after the cut-off, of customers born before it.
     out["bt_visits"] = np.where(then["T"] > 0, now["x"] - then["x"], 0.0)
     out["bt_spend"] = np.where(then["T"] > 0, now["paid_sum"] - then["paid_sum"], 0.0)
+    after = reached["day"] > cutoff
+    out["bt_reached"] = pc.count(reached["pos"][after], at.n) > 0
 
 
 class _Histories:

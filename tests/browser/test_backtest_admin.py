@@ -32,7 +32,8 @@ def test_the_run_page_shows_the_backtest_tables(signed_in, staff_user, live_serv
     assert "回厂模型对比" in text and "按价值层级" in text and "十分位" in text
     # Percentages and money, not raw shares or long floats.
     assert "%" in text and "¥" in text
-    assert block.locator("table").count() == 3
-    assert block.locator("tbody tr").count() == 3 + 5 + 10
+    assert block.locator("table").count() == 4
+    assert block.locator("tbody tr").count() == 3 + 2 + 5 + 10
+    assert "已接到挽回电话" in text
     block.scroll_into_view_if_needed()
     screenshot(page, "admin-backtest")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from segmentation import btyd, pipeline, scoring_settings
@@ -107,3 +110,28 @@ def test_settings_reject_an_unknown_visit_model():
     with pytest.raises(ValueError):
         ScoringSettings(visit_model="magic")
     assert set(btyd.VISIT_MODELS) == set(scoring_settings.VISIT_MODELS)
+
+
+def test_customers_reached_by_win_back_after_the_cut_off_are_shown_apart(demo):
+    reached_ids = demo.customers["customer_id"].iloc[::7].to_numpy()
+    contacts = pd.DataFrame(
+        {
+            "customer_id": np.concatenate([reached_ids, reached_ids[:50]]),
+            # After the cut-off (2025-10-31), and before it for a few: only the first count.
+            "contacted_at": pd.to_datetime(
+                ["2026-03-15 10:00"] * len(reached_ids) + ["2025-06-01 10:00"] * 50
+            ),
+        }
+    )
+    inputs = dataclasses.replace(demo, win_back_contacts=contacts)
+    report = pipeline.score(inputs, ScoringSettings(), AS_OF).model["backtest"]
+    features = pipeline.features(demo, ScoringSettings(), AS_OF)
+    born = set(features.loc[features["bt_T"] > 0, "customer_id"])
+    assert report["reached"]["customers"] == len(born & set(reached_ids))
+    assert report["left_alone"]["customers"] + report["reached"]["customers"] == report["customers"]
+    total = report["left_alone"]["visits"]["actual"] + report["reached"]["visits"]["actual"]
+    assert total == pytest.approx(report["visits"]["actual"])
+    # The same customers and visits in aggregate: the split changes nothing else.
+    plain = pipeline.score(demo, ScoringSettings(), AS_OF).model["backtest"]
+    assert plain["visits"] == report["visits"]
+    assert plain["reached"]["customers"] == 0

@@ -84,3 +84,26 @@ def test_inputs_are_typed_and_shards_split_customers_without_overlap():
         assert sum(len(getattr(p, table)) for p in parts) == len(getattr(whole, table)), table
         for part, own in zip(parts, ids, strict=True):
             assert set(getattr(part, table)["customer_id"]) <= own, table
+
+
+@pytest.mark.django_db
+def test_only_reached_win_back_contacts_are_read_in_local_time():
+    from contacts.models import ContactOutcome, ContactType
+    from tests.factories import ContactLogFactory
+
+    customer = CustomerFactory()
+    # 23:30 UTC on the 1st is 07:30 on the 2nd in Beijing.
+    at = dt.datetime(2026, 5, 1, 23, 30, tzinfo=dt.UTC)
+    ContactLogFactory(
+        customer=customer,
+        contacted_at=at,
+        contact_type=ContactType.WIN_BACK,
+        outcome=ContactOutcome.REACHED,
+    )
+    ContactLogFactory(
+        customer=customer, contact_type=ContactType.WIN_BACK, outcome=ContactOutcome.NO_ANSWER
+    )
+    ContactLogFactory(customer=customer, outcome=ContactOutcome.REACHED)
+    contacts = loaders.inputs_load().win_back_contacts
+    assert contacts["customer_id"].tolist() == [customer.pk]
+    assert contacts["contacted_at"].iloc[0] == pd.Timestamp("2026-05-02 07:30")
