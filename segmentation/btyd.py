@@ -214,16 +214,6 @@ def _bgnbd_ll_grad(params: dict[str, float], x, t_x, T) -> tuple[np.ndarray, ...
     return value, d_r * r, d_alpha * alpha, d_a * a, d_b * b
 
 
-def _mbgnbd_ll(params: dict[str, float], x, t_x, T) -> np.ndarray:
-    """MBG/NBD (Batislam, Denizel & Filiztekin 2007, equation 3)."""
-    r, alpha, a, b = params["r"], params["alpha"], params["a"], params["b"]
-    ln_a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    ln_a2 = betaln(a, b + x + 1) - betaln(a, b)
-    ln_a3 = -(r + x) * np.log(alpha + T)
-    ln_a4 = np.log(a) - np.log(b + x) - (r + x) * np.log(alpha + t_x)
-    return ln_a1 + ln_a2 + np.logaddexp(ln_a3, ln_a4)
-
-
 def _pareto_log_a0(params: dict[str, float], x, t_x, T) -> np.ndarray:
     """log A0 of Fader & Hardie's Pareto/NBD note (equations 19 and 20)."""
     r, alpha, s, beta = params["r"], params["alpha"], params["s"], params["beta"]
@@ -368,22 +358,6 @@ def _gamma_gamma_ll_grad(params: dict[str, float], x, m) -> tuple[np.ndarray, ..
     return value, d_p * p, d_q * q, d_gamma * gamma
 
 
-def bgnbd_log_likelihood(
-    r: float, alpha: float, a: float, b: float, x, t_x, T, weights=None
-) -> float:
-    """The full BG/NBD log-likelihood, summed over rows (weighted)."""
-    x, t_x, T = _arrays(x, t_x, T)
-    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
-    return float(np.sum(w * _bgnbd_ll({"r": r, "alpha": alpha, "a": a, "b": b}, x, t_x, T)))
-
-
-def gamma_gamma_log_likelihood(p: float, q: float, gamma: float, x, m, weights=None) -> float:
-    """Gamma-Gamma log-likelihood, summed over rows (weighted)."""
-    x, m = _arrays(x, m)
-    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
-    return float(np.sum(w * _gamma_gamma_ll({"p": p, "q": q, "gamma": gamma}, x, m)))
-
-
 # --- fitting -------------------------------------------------------------------------------
 
 
@@ -401,7 +375,8 @@ VISIT_FAMILIES: dict[str, _Family] = {
     "bg_nbd": _Family(("r", "alpha", "a", "b"), _bgnbd_ll, ((1, 1, 1, 1),), _bgnbd_ll_grad),
     "mbg_nbd": _Family(
         ("r", "alpha", "a", "b"),
-        _mbgnbd_ll,
+        # MBG/NBD is MBG/CNBD-k at k = 1 (Batislam, Denizel & Filiztekin 2007, equation 3).
+        lambda params, x, t_x, T: _mbgcnbd_core(params, x, t_x, T, 1),
         ((1, 1, 1, 1),),
         lambda params, x, t_x, T: _mbgcnbd_core_grad(params, x, t_x, T, 1),
     ),
