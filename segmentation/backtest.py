@@ -17,12 +17,12 @@ to the whole run, and a million customers cost tens of thousands of rows.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from segmentation import btyd
+from segmentation.scoring_settings import ScoringSettings
 
 #: Per-customer feature columns the backtest reads (made by the pipeline's ``features``).
 COLUMNS = (
@@ -95,17 +95,7 @@ def spend_rows(features: pd.DataFrame) -> pd.DataFrame:
     return btyd.spend_rows(n, mean, rounding=10.0)
 
 
-@dataclass(frozen=True)
-class Settings:
-    """What the backtest needs of the scoring settings."""
-
-    model: str
-    months: int
-    error_bound: float
-    value_tiers: int
-
-
-def run(rows_: pd.DataFrame, spend: pd.DataFrame, weeks: float, settings: Settings) -> dict:
+def run(rows_: pd.DataFrame, spend: pd.DataFrame, weeks: float, settings: ScoringSettings) -> dict:
     """The backtest report (JSON-safe) from the merged rows of every shard.
 
     ``weeks`` is the length of the forecast (cut-off to as-of). The report has the aggregate
@@ -114,7 +104,11 @@ def run(rows_: pd.DataFrame, spend: pd.DataFrame, weeks: float, settings: Settin
     candidate model's figures; ``flagged`` is true when the model in use misses the actual
     visits or spend by more than the bound.
     """
-    base = {"months": settings.months, "weeks": round(weeks, 2), "model": settings.model}
+    base = {
+        "months": settings.backtest_months,
+        "weeks": round(weeks, 2),
+        "model": settings.visit_model,
+    }
     customers = int(rows_["weight"].sum()) if len(rows_) else 0
     repeaters = int(rows_.loc[rows_["x"] > 0, "weight"].sum()) if len(rows_) else 0
     if customers < 20 or repeaters < 5 or float((rows_["h"] * rows_["weight"]).sum()) == 0:
@@ -129,7 +123,7 @@ def run(rows_: pd.DataFrame, spend: pd.DataFrame, weeks: float, settings: Settin
     candidates = []
     chosen = None
     alone = (rows_["reached"] == 0).to_numpy()
-    for kind in dict.fromkeys((*CANDIDATES, settings.model)):
+    for kind in dict.fromkeys((*CANDIDATES, settings.visit_model)):
         model = btyd.fit_visit_rows(fit_rows, kind=kind)
         visits = btyd.expected_visits(model, weeks, rows_["x"], rows_["t_x"], rows_["T"])
         figures = _figures(rows_, visits, visits * per_visit)
@@ -142,11 +136,11 @@ def run(rows_: pd.DataFrame, spend: pd.DataFrame, weeks: float, settings: Settin
                 "left_alone": left_alone,
             }
         )
-        if kind == settings.model:
+        if kind == settings.visit_model:
             chosen = (visits, figures, left_alone)
     visits, figures, left_alone = chosen
     flagged = any(
-        abs(figures[name]["error"]) > settings.error_bound
+        abs(figures[name]["error"]) > settings.backtest_error_bound
         for name in ("visits", "spend")
         if figures[name]["error"] is not None
     )
@@ -164,7 +158,7 @@ def run(rows_: pd.DataFrame, spend: pd.DataFrame, weeks: float, settings: Settin
         "by_decile": _groups(rows_, visits, visits * per_visit, "visits", _DECILES),
         "spend_model": spend_model.as_dict() if spend_model else None,
         "candidates": candidates,
-        "error_bound": settings.error_bound,
+        "error_bound": settings.backtest_error_bound,
         "flagged": bool(flagged),
     }
 

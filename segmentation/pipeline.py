@@ -374,12 +374,7 @@ def global_stats(summaries: list[ShardSummary], settings: ScoringSettings) -> Sc
         merged("backtest", backtest.KEY),
         merged("backtest_spend", ["x", "m"]),
         summaries[0].backtest_weeks,
-        backtest.Settings(
-            model=settings.visit_model,
-            months=settings.backtest_months,
-            error_bound=settings.backtest_error_bound,
-            value_tiers=settings.value_tiers,
-        ),
+        settings,
     )
     visit_model = spend_model = None
     if visits["weight"].sum() >= 20 and visits.loc[visits["x"] > 0, "weight"].sum() >= 5:

@@ -11,6 +11,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from segmentation import btyd
+
 #: Churn indicators in display order; each gets a weight in :attr:`ScoringSettings.churn_weights`.
 CHURN_INDICATORS = (
     "overdue",
@@ -20,9 +22,6 @@ CHURN_INDICATORS = (
     "falling_satisfaction",
     "no_engagement",
 )
-
-#: The visit models a run can use (see segmentation.btyd; kept here so settings stay pure).
-VISIT_MODELS = ("bg_nbd", "mbg_nbd", "mbg_cnbd", "pareto_nbd")
 
 #: Value layers (R3.5) and how much one event in each adds to the non-monetary value score.
 DEFAULT_LAYER_WEIGHTS = {
@@ -163,7 +162,7 @@ class ScoringSettings(StoredSettings):
             ("lost_overdue_ratio", 1 <= self.at_risk_overdue_ratio < self.lost_overdue_ratio),
             ("horizon_weeks", self.horizon_weeks > 0),
             ("fit_resolution_weeks", self.fit_resolution_weeks >= 1),
-            ("visit_model", self.visit_model in VISIT_MODELS),
+            ("visit_model", self.visit_model in btyd.VISIT_MODELS),
             ("backtest_months", 1 <= self.backtest_months <= 60),
             ("backtest_error_bound", 0 < self.backtest_error_bound <= 1),
             ("value_half_life_months", self.value_half_life_months > 0),

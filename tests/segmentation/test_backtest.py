@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation import btyd, pipeline, scoring_settings
+from segmentation import btyd, pipeline
 from segmentation.scoring_settings import ScoringSettings
 from tests.segmentation.inputs import demo_inputs
 
@@ -109,7 +109,8 @@ def test_the_visit_fit_converges_without_a_penalizer_on_the_demo(scored):
 def test_settings_reject_an_unknown_visit_model():
     with pytest.raises(ValueError):
         ScoringSettings(visit_model="magic")
-    assert set(btyd.VISIT_MODELS) == set(scoring_settings.VISIT_MODELS)
+    for kind in btyd.VISIT_MODELS:
+        assert ScoringSettings(visit_model=kind).visit_model == kind
 
 
 def test_customers_reached_by_win_back_after_the_cut_off_are_shown_apart(demo):
