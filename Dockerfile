@@ -9,17 +9,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 1000 dealercrm
 
-COPY pyproject.toml README.md ./
-COPY dealercrm ./dealercrm
-COPY customers ./customers
-COPY vehicles ./vehicles
-COPY contacts ./contacts
-COPY segmentation ./segmentation
-COPY winback ./winback
-COPY reports ./reports
+COPY . .
 RUN pip install .
 
-COPY . .
 RUN DJANGO_DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput \
     && mkdir -p /app/var && chown -R dealercrm /app/var
 

@@ -1,7 +1,7 @@
 """Who may use which endpoint (R7.1).
 
 Reading a resource needs the model's ``view`` permission, which the roles grant
-(``dealercrm/roles.py``); which rows a reader sees is decided by
+(``accounts/roles.py``); which rows a reader sees is decided by
 ``Customer.objects.visible_to`` in the selectors. Sync writes are for the DMS client role
 (and superusers).
 """
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from dealercrm.roles import Role, user_roles
+from accounts.roles import Role, user_roles
 
 
 class CanReadModel(BasePermission):

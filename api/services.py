@@ -35,6 +35,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.roles import sees_all_customers
 from api import sql
 from api.models import ApiToken, generate_key, hash_key
 from api.records import (
@@ -48,7 +49,6 @@ from api.records import (
     messages_of,
 )
 from customers.models import Customer
-from dealercrm.roles import sees_all_customers
 from vehicles.validators import normalize_vin
 
 logger = logging.getLogger(__name__)

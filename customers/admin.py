@@ -1,4 +1,4 @@
-"""Admin for what is known about customers; the customer 360° page is in dealercrm/admin.py,
+"""Admin for what is known about customers; the customer 360° page is in reports/admin.py,
 which may import every app.
 
 Every admin of a customer-owned model mixes in :class:`CustomerScopedAdminMixin`, so a sales
@@ -23,6 +23,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import Role, user_roles
 from customers.masking import CONTACT_FIELDS, mask_value, may_reveal, sees_full_contact_data
 from customers.models import (
     ChannelOptOut,
@@ -33,7 +34,6 @@ from customers.models import (
     visible_customers_q,
 )
 from customers.services import customer_contact_reveal, profile_observation_create
-from dealercrm.roles import Role, user_roles
 
 SYNC_FIELDSET = (
     _("Sync"),

@@ -20,8 +20,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
+from core.months import MonthFormatError, parse_month
 from customers.models import Character, Customer, ValueEvent, ValueLayer
-from dealercrm.months import MonthFormatError, parse_month
 
 _MAX_ID = 2**63 - 1
 

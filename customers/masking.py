@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dealercrm.roles import Role, user_roles
+from accounts.roles import Role, user_roles
 
 #: The personal contact fields the policy covers, in display order.
 CONTACT_FIELDS = ("mobile", "phone_alt", "wechat_id", "email", "address")

@@ -25,13 +25,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import is_sales_advisor, sees_all_customers
 from customers.validators import (
     normalize_mobile,
     validate_birth_year,
     validate_cn_mobile,
     validate_not_future_date,
 )
-from dealercrm.roles import is_sales_advisor, sees_all_customers
 
 
 class SyncedModel(models.Model):

@@ -1,4 +1,5 @@
-"""DealerCRM project package: settings, URLs, the Celery app and role definitions."""
+"""DealerCRM's project package, configuration only: settings, root URLs, the Celery app,
+wsgi/asgi and start-up checks. No app imports it."""
 
 from dealercrm.celery import app as celery_app
 

@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    # The ground (imports no app), the product bottom to top, then the roof (imports of no
+    # product app): the same order as the layers contract in pyproject.toml.
+    "core",
+    "accounts",
     "customers",
     "vehicles",
     "contacts",
@@ -53,7 +57,8 @@ INSTALLED_APPS = [
     "winback",
     "reports",
     "api",
-    "dealercrm",
+    "demo",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [
@@ -87,7 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dealercrm.navigation.navigation",
+                "accounts.navigation.navigation",
             ],
         },
     },
@@ -270,7 +275,7 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_LOCKOUT_CALLABLE = "dealercrm.lockout.lockout_response"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # Behind a reverse proxy (Docker compose, nginx) the client's address is the last proxy's
 # X-Forwarded-For entry: set AXES_PROXY_COUNT=1 there, 0 when clients connect directly.
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None

@@ -8,11 +8,17 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
-from dealercrm import views
+from accounts.views import home
+from core.views import healthz
+
+admin.site.site_header = _("DealerCRM · service marketing")
+admin.site.site_title = _("DealerCRM")
+admin.site.index_title = _("Customers, vehicles and contacts")
 
 urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("api.urls")),
 ]
@@ -20,7 +26,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("", include("winback.urls")),
     path("", include("segmentation.urls")),
     path("", include("reports.urls")),

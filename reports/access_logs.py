@@ -21,10 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.roles import Role, user_roles
 from customers.filters import IdFilter, filter_apply
 from customers.masking import mask_value
 from customers.models import Character, DataAccessAction, DataAccessLog
-from dealercrm.roles import Role, user_roles
 from segmentation.models import RfmSegment, Status
 from segmentation.summaries import nine_cell_label
 from winback.models import CampaignStatus, TaskKind

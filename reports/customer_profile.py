@@ -24,6 +24,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.roles import sees_all_customers
 from contacts.models import (
     Complaint,
     ComplaintCategory,
@@ -46,7 +47,6 @@ from customers.models import (
 )
 from customers.selectors import profile_as_of
 from customers.validators import normalize_mobile
-from dealercrm.roles import sees_all_customers
 from segmentation.models import (
     ChurnIndicator,
     CustomerScore,

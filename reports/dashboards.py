@@ -18,9 +18,9 @@ from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from accounts.roles import sees_all_customers
+from core.months import add_months
 from customers.bulk import interpreted
-from dealercrm.months import add_months
-from dealercrm.roles import sees_all_customers
 from segmentation.models import RunKind
 from winback.models import PlanStatus, Round, Target, TargetGroup, Task, TaskStatus
 

@@ -56,12 +56,12 @@ from django.db.models.functions import Greatest, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.roles import ROLES_SEEING_ALL, sees_all_customers
 from contacts.models import ContactChannel, ContactLog
+from core.months import add_months, month_start
 from customers.bulk import interpreted
 from customers.masking import mask_value
 from customers.models import visible_customers_q
-from dealercrm.months import add_months, month_start
-from dealercrm.roles import ROLES_SEEING_ALL, sees_all_customers
 from reports.excel import DATETIME, INTEGER, MONEY, PERCENT, Sheet
 from segmentation.models import RunKind, ScoringRun, Status
 from segmentation.summaries import run_summaries, run_summary, status_changes

@@ -20,10 +20,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import has_role
+from accounts.roles import Role
+from core.formatting import money, num
 from customers.admin import CustomerScopedAdminMixin
-from dealercrm.access import has_role
-from dealercrm.roles import Role
-from dealercrm.templatetags.staff import money, num
 from segmentation.backtest_report import backtest_context
 from segmentation.models import (
     CustomerScore,

@@ -8,9 +8,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from core.months import month_start
 from customers.filters import filter_apply, month_clean
 from customers.models import visible_customers_q
-from dealercrm.months import month_start
 from segmentation.filters import ScoreFilter
 from segmentation.models import CustomerScore, RunKind, ScoringRun
 

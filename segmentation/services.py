@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import fields
 
 import numpy as np
-from celery import current_app, group
+from celery import current_app
 from django.conf import settings as django_settings
 from django.db import Error as DbError
 from django.db import IntegrityError, transaction
@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from dealercrm.months import month_end, month_start, previous_month
+from core.months import month_end, month_start, previous_month
+from core.queue import tasks_run_and_wait
 from segmentation import loaders, locks, pipeline, summaries
 from segmentation.models import (
     CustomerScore,
@@ -297,17 +298,12 @@ def _workers_check() -> None:
 
 def _shard_tasks_run(task_name: str, run_id: int, shards: int) -> list:
     """Run one task per shard on the Celery workers (in-process when eager) and wait."""
-    # The task module imports this one; importing it here also registers the shard tasks in
-    # processes that are not workers (eager runs from the command).
-    from segmentation import tasks
-
     _workers_check()
-    task = getattr(tasks, task_name)
-    queue = django_settings.SCORING_SHARD_QUEUE
-    options = {"queue": queue} if queue else {}
-    signatures = group(task.si(run_id, shard, shards).set(**options) for shard in range(shards))
-    return signatures.apply_async().get(
-        timeout=django_settings.CELERY_TASK_TIME_LIMIT, disable_sync_subtasks=False
+    return tasks_run_and_wait(
+        f"segmentation.{task_name}",
+        ((run_id, shard, shards) for shard in range(shards)),
+        timeout=django_settings.CELERY_TASK_TIME_LIMIT,
+        queue=django_settings.SCORING_SHARD_QUEUE,
     )
 
 

@@ -35,7 +35,7 @@ from django.db import connection
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
-from dealercrm.months import add_months
+from core.months import add_months
 from segmentation.models import CustomerScore, RunKind, ScoringRun, Status
 from segmentation.scoring_settings import ScoringSettings
 

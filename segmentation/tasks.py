@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from dealercrm.months import parse_month, previous_month
+from core.months import parse_month, previous_month
 from segmentation import services
 from segmentation.models import RunKind, ScoringRun
 from segmentation.services import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from dealercrm.roles import Role
+from accounts.roles import Role
 from tests.factories import UserFactory
 
 

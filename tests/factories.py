@@ -10,9 +10,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from accounts.roles import Role
 from contacts import models as contacts
 from customers import models as customers
-from dealercrm.roles import Role
 from segmentation import models as segmentation
 from vehicles import models as vehicles
 

@@ -21,9 +21,9 @@ from django.db.models import OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from core.months import add_months
 from customers.models import Customer, SyncedModel
 from customers.validators import validate_not_future_date
-from dealercrm.months import add_months
 from vehicles.validators import normalize_plate, normalize_vin, validate_cn_plate, validate_vin
 
 _NON_NEGATIVE = [MinValueValidator(Decimal("0"))]

@@ -21,6 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from customers.admin import CustomerScopedAdminMixin
+from vehicles.admin import ServiceOrderAdmin
+from vehicles.models import ServiceOrder
+from winback.alerts import service_lane_alerts_create
 from winback.handover import advisor_leave, handover_check
 from winback.leads import lead_close, lead_open, purchase_intent_record
 from winback.models import (
@@ -469,3 +472,18 @@ class StaffUserAdmin(UserAdmin):
             return None
         url = reverse("admin:winback_reassignment_add")
         return HttpResponseRedirect(f"{url}?leaver={queryset.get().pk}")
+
+
+class ServiceOrderWithAlertsAdmin(ServiceOrderAdmin):
+    """The service-order admin; a new order entered here starts the same service-lane alert as
+    one synced from the DMS (the hook lives in win-back, which owns the alerts)."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if not change:
+            order = form.instance
+            service_lane_alerts_create(orders=[(order.pk, order.opened_on)])
+
+
+admin.site.unregister(ServiceOrder)
+admin.site.register(ServiceOrder, ServiceOrderWithAlertsAdmin)

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dealercrm.roles import Role
+from accounts.roles import Role
 from winback.campaigns import CAMPAIGN_KINDS, FILTER_KEYS
 from winback.models import AssignTo, ContactPlan, Offer, TaskKind
 

@@ -25,9 +25,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.roles import Role, user_roles
+from core.months import MonthFormatError, parse_month
+from core.queue import task_enqueue_on_commit
 from customers.filters import filter_apply, month_clean
-from dealercrm.months import MonthFormatError, parse_month
-from dealercrm.roles import Role, user_roles
 from segmentation.filters import ScoreFilter
 from segmentation.models import CustomerScore, RfmSegment, Status
 from segmentation.selectors import score_list, scoring_run_current
@@ -228,8 +229,6 @@ def campaign_launch_request(
     :func:`campaign_launch`. Approving again changes nothing; a rejected or closed campaign or
     a period that is over raises ``ValidationError``.
     """
-    from winback.tasks import campaign_launch_task
-
     if not _is_manager(by):
         raise PermissionDenied
     campaign = _locked(campaign)
@@ -244,8 +243,7 @@ def campaign_launch_request(
     campaign.approved_at = now
     campaign.report = {}
     campaign.save(update_fields=["status", "approved_by", "approved_at", "report"])
-    campaign_id = campaign.pk
-    transaction.on_commit(lambda: campaign_launch_task.delay(campaign_id))
+    task_enqueue_on_commit("winback.campaign_launch", campaign.pk)
     return campaign
 
 

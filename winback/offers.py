@@ -16,8 +16,8 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from core.months import add_months
 from customers.models import Customer
-from dealercrm.months import add_months
 from vehicles.models import Necessity, ServiceOrderLine
 from winback.models import ChurnReason, Offer, SpendType
 

@@ -19,8 +19,8 @@ from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.months import add_months
 from customers.models import ValueEvent
-from dealercrm.months import add_months
 from vehicles.models import Purchase, ServiceOrderLine
 from winback.models import Offer, Target
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 
-from dealercrm.roles import Role
+from accounts.roles import Role
 from winback.models import ReportingLine
 
 

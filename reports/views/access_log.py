@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.access import staff_page
+from accounts.roles import Role
 from customers.models import DataAccessAction
-from dealercrm.access import staff_page
-from dealercrm.roles import Role
 from reports.access_logs import (
     EXPORT_ROWS_ALERT,
     access_log_page,

@@ -15,11 +15,11 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.access import has_role, staff_page
+from accounts.roles import Role, may_export
 from customers.masking import CONTACT_FIELDS
 from customers.models import Customer, DataAccessAction
 from customers.services import customer_contact_reveal, data_access_record
-from dealercrm.access import has_role, staff_page
-from dealercrm.roles import Role, may_export
 from reports.customer_profile import (
     CustomerPage,
     customer_export_rows,

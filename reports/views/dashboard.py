@@ -15,9 +15,9 @@ from django.shortcuts import render
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from dealercrm.access import staff_page
-from dealercrm.months import parse_month
-from dealercrm.roles import Role
+from accounts.access import staff_page
+from accounts.roles import Role
+from core.months import parse_month
 from reports.dashboards import FUNNEL_STEPS, advisor_work, followup_funnel
 from segmentation.models import RfmSegment, Status
 from segmentation.summaries import (

@@ -13,12 +13,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from accounts.access import staff_page
+from accounts.roles import Role, may_export
 from contacts.models import ContactChannel
+from core.months import MonthFormatError, parse_month
 from customers.models import DataAccessAction
 from customers.services import data_access_record
-from dealercrm.access import staff_page
-from dealercrm.months import MonthFormatError, parse_month
-from dealercrm.roles import Role, may_export
 from reports.excel import xlsx_response
 from reports.monthly_report import (
     MINUTES_PER_CONTACT,

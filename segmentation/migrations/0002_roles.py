@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from dealercrm.roles import roles_sync
+from accounts.roles import roles_sync
 
 
 def sync_roles(apps, schema_editor):
@@ -12,7 +12,7 @@ def sync_roles(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("segmentation", "0001_initial"),
-        ("dealercrm", "0001_roles"),
+        ("accounts", "0001_roles"),
     ]
 
     operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]

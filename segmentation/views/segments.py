@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from accounts.access import staff_page
+from accounts.roles import Role
+from core.months import parse_month
 from customers.filters import month_clean
-from dealercrm.access import staff_page
-from dealercrm.months import parse_month
-from dealercrm.roles import Role
 from segmentation.models import RfmSegment, RunKind, ScoringRun, Status
 from segmentation.selectors import scoring_run_list
 from segmentation.summaries import (

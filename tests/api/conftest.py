@@ -38,7 +38,7 @@ def role_groups(transactional_db) -> None:
     """The role groups, which a transactional test before this one may have flushed."""
     from django.apps import apps
 
-    from dealercrm.roles import roles_sync
+    from accounts.roles import roles_sync
 
     roles_sync(apps)
 

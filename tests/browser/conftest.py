@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import translation
 
-from dealercrm.roles import Role, roles_sync
+from accounts.roles import Role, roles_sync
 from tests.factories import UserFactory
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))

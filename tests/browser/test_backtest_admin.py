@@ -9,7 +9,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from dealercrm.roles import Role, roles_sync
+from accounts.roles import Role, roles_sync
 from segmentation.services import scoring_run_execute
 from tests.browser.conftest import screenshot
 

@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from dealercrm.roles import Role
+from accounts.roles import Role
 from tests.browser.conftest import english_leaks, horizontal_overflow, screenshot
 from tests.factories import ContactPlanFactory, ContactPlanStepFactory, UserFactory
 from tests.winback.helpers import LOST, run_for_today, scored

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from accounts.roles import Role
 from customers.models import DataAccessAction, DataAccessLog
-from dealercrm.roles import Role
 from segmentation.models import Status
 from tests.browser.conftest import english_leaks, horizontal_overflow, screenshot
 from tests.factories import (

@@ -11,8 +11,8 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from dealercrm.months import add_months
-from dealercrm.roles import Role, roles_sync
+from accounts.roles import Role, roles_sync
+from core.months import add_months
 from segmentation.models import CustomerScore, RfmSegment, Status
 from tests.browser.conftest import english_leaks, horizontal_overflow, screenshot
 from tests.factories import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from dealercrm.roles import Role
+from accounts.roles import Role
 from tests.browser.conftest import english_leaks, horizontal_overflow
 from tests.factories import RoundFactory, TargetFactory, TaskFactory, UserFactory
 from tests.winback.helpers import LOST, run_for_today, scored

@@ -10,8 +10,8 @@ from pathlib import Path
 from django.core.cache import cache
 from openpyxl import load_workbook
 
+from accounts.roles import Role
 from customers.models import DataAccessAction, DataAccessLog
-from dealercrm.roles import Role
 from tests.browser.conftest import english_leaks, horizontal_overflow, screenshot
 from tests.reports.test_monthly_report import build_june
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from dealercrm.roles import Role
+from accounts.roles import Role
 from tests.browser.conftest import PHONE, english_leaks, horizontal_overflow, screenshot
 from tests.factories import CustomerFactory
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.apps import apps
 
-from dealercrm.roles import Role, roles_sync
+from accounts.roles import Role, roles_sync
 from segmentation.models import RfmSegment, Status
 from tests.browser.conftest import english_leaks, horizontal_overflow
 from tests.factories import CustomerFactory, CustomerScoreFactory, ScoringRunFactory

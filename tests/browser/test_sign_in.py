@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dealercrm.roles import Role
+from accounts.roles import Role
 from tests.browser.conftest import PHONE, english_leaks, horizontal_overflow
 
 

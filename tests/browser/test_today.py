@@ -9,10 +9,10 @@ import datetime as dt
 
 from django.utils import timezone
 
+from accounts.roles import Role
 from contacts.models import ContactLog, ContactOutcome
+from core.months import month_start
 from customers.models import DataAccessLog
-from dealercrm.months import month_start
-from dealercrm.roles import Role
 from segmentation.models import RfmSegment, Status
 from tests.browser.conftest import english_leaks, horizontal_overflow, screenshot
 from tests.factories import (

@@ -6,8 +6,8 @@ import pytest
 from django.apps import apps as global_apps
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 
+from accounts.roles import ROLE_PERMISSIONS, Role, roles_sync, sees_all_customers, user_roles
 from customers.models import Customer
-from dealercrm.roles import ROLE_PERMISSIONS, Role, roles_sync, sees_all_customers, user_roles
 from tests.factories import CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

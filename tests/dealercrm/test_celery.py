@@ -6,8 +6,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from core.tasks import ping
 from dealercrm.celery import app
-from dealercrm.tasks import ping
 from tests.celery_worker import celery_worker, needs_real_worker
 
 

@@ -83,3 +83,13 @@ def test_dockerfile_default_command_is_a_real_entry_point():
     dockerfile = (ROOT / "Dockerfile").read_text()
     cmd = re.search(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE).group(1)
     _assert_runs_project_code(json.loads(cmd))
+
+
+def test_the_image_installs_every_package_of_the_project():
+    """The image copies the whole tree before installing, so a new app cannot be left out."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    steps = re.findall(r"^(COPY|RUN) (.*)$", dockerfile, re.MULTILINE)
+    install = next(i for i, (op, arg) in enumerate(steps) if op == "RUN" and "pip install" in arg)
+    assert ("COPY", ". .") in steps[:install]
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert ".venv" in ignored and "var" in ignored

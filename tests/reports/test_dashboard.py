@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.urls import reverse_lazy
 from django.utils import timezone
 
-from dealercrm.roles import Role
+from accounts.roles import Role
 from reports.dashboards import advisor_work, dashboard_figures_refresh, followup_funnel
 from segmentation.models import Status
 from tests.factories import (

@@ -9,9 +9,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from accounts.roles import Role
 from customers.models import DataAccessAction, DataAccessLog
 from customers.services import data_access_record
-from dealercrm.roles import Role
 from reports.access_logs import export_totals_today
 from tests.factories import ReportingLineFactory, UserFactory
 

@@ -48,7 +48,7 @@ def make_inputs(
 def demo_inputs(customers: int, as_of, *, seed: int = 1) -> ScoringInputs:
     """The demo dealership's customers, cars and service orders from the demo generator, in
     memory (no database): the dealership-scale data the fits are checked on."""
-    from dealercrm.demo import generator
+    from demo import generator
 
     staff = generator.Staff(advisor_ids=(1, 2, 3), marketing_ids=(4,))
     frames = generator.generate_chunk(

@@ -27,7 +27,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.urls import reverse
 
-from dealercrm.roles import Role
+from accounts.roles import Role
 from segmentation import locks, services, tasks
 from segmentation.models import CustomerScore, RunKind, RunStatus, ScoringRun
 from segmentation.services import ScoringAlreadyRunning, scoring_run_execute

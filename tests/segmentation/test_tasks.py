@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from dealercrm.months import MonthFormatError
+from core.months import MonthFormatError
 from segmentation import tasks
 
 

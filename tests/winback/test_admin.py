@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from dealercrm.roles import Role
+from accounts.roles import Role
 from tests import factories
 from tests.admin_pages import admin_url, queries_of_get
 from winback.models import Lead, Reassignment, SkipReason, Target, Task, TaskKind, TaskStatus

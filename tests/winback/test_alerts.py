@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from accounts.roles import Role
 from contacts.models import ComplaintStatus
-from dealercrm.roles import Role
 from segmentation.models import Status
 from tests.factories import (
     ComplaintFactory,

@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from dealercrm.roles import Role
+from accounts.roles import Role
 from tests.factories import (
     ChannelOptOutFactory,
     ContactLogFactory,

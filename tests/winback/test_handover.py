@@ -10,9 +10,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
+from accounts.roles import Role
 from contacts.models import ComplaintStatus
 from customers.models import Customer
-from dealercrm.roles import Role
 from tests.factories import (
     ComplaintFactory,
     CustomerFactory,

@@ -12,8 +12,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts.roles import Role
 from contacts.models import ContactOutcome
-from dealercrm.roles import Role
 from tests.factories import (
     CustomerFactory,
     LeadFactory,

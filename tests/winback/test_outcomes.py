@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from dealercrm.months import add_months
+from core.months import add_months
 from tests.factories import (
     OfferFactory,
     PurchaseFactory,

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts.roles import Role
 from contacts.models import ComplaintStatus
-from dealercrm.roles import Role
 from segmentation.models import RunKind, RunStatus, Status
 from tests.factories import (
     ChannelOptOutFactory,

@@ -3,7 +3,7 @@ and offers."""
 
 from django.db import migrations
 
-from dealercrm.roles import roles_sync
+from accounts.roles import roles_sync
 from winback.defaults import winback_defaults_install
 
 
@@ -15,7 +15,7 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("winback", "0001_initial"),
-        ("dealercrm", "0001_roles"),
+        ("accounts", "0001_roles"),
     ]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

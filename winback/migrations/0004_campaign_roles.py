@@ -3,7 +3,7 @@ are decided on their pages, the log is written only by the services)."""
 
 from django.db import migrations
 
-from dealercrm.roles import roles_sync
+from accounts.roles import roles_sync
 
 
 def sync_roles(apps, schema_editor):

@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dealercrm.access import has_role, staff_page
-from dealercrm.roles import Role
+from accounts.access import has_role, staff_page
+from accounts.roles import Role
 from winback import campaigns as service
 from winback.campaign_forms import CampaignForm
 from winback.models import Campaign, CampaignStatus

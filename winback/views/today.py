@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from accounts.access import staff_page
 from contacts.models import ContactOutcome
+from core.formatting import money, num
 from customers.masking import contact_display
 from customers.models import Channel, TimeWindow
-from dealercrm.access import staff_page
-from dealercrm.templatetags.staff import money, num
 from segmentation.models import ChurnIndicator, CustomerScore, RfmSegment, Status
 from segmentation.summaries import nine_cell_label
 from winback import selectors

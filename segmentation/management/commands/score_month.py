@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from dealercrm.months import MonthFormatError, add_months, month_start, parse_month
+from core.months import MonthFormatError, add_months, month_start, parse_month
 from segmentation.models import RunKind, ScoringRun, Status
 from segmentation.services import (
     NoScoringWorkers,

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dealercrm.months import MonthFormatError, parse_month
+from core.months import MonthFormatError, parse_month
 from segmentation.models import RunKind, ScoringRun
 from winback.models import Round
 from winback.planning import SKIP_CAUSES
