@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from api.models import ApiToken
-from api.services import api_token_create, api_token_revoke
+from api.tokens import api_token_create, api_token_revoke
 
 
 @admin.register(ApiToken)

@@ -9,7 +9,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from api.models import ApiToken, hash_key
-from api.services import api_token_touch
+from api.tokens import api_token_touch
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):

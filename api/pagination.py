@@ -18,7 +18,7 @@ write, so a transaction without one — an idle ``BEGIN; SELECT …`` in psql, a
 has written nothing and has nothing to commit: holding the feed for it would freeze every
 client for no reason. That is safe because a row's ``updated_at`` is taken when it is
 written: the API's writes take their timestamp *after* their transaction has an id (see
-``api.services``), and Django's ``auto_now`` takes it immediately before the ``INSERT`` or
+``api.sync``), and Django's ``auto_now`` takes it immediately before the ``INSERT`` or
 ``UPDATE`` that assigns the id, milliseconds that the settle time covers. A writer that stamped
 rows with a time taken long before its first write (e.g. at the start of a long read) would
 break this; none does.

@@ -28,23 +28,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import selectors, services
+from api import selectors
 from api.exceptions import Conflict, InvalidRecords, InvalidRequest, server_error_body
 from api.http import activate_request_language, read_chunked_body
+from api.input_serializers import TaskOutcomeSerializer
 from api.pagination import IdPagination, KeysetPagination
 from api.permissions import CanCloseTask, CanReadModel, IsSyncClient
-from api.records import MAX_BATCH_RECORDS, RecordSpec, plausible_date_problem
-from api.resources import build_resources
-from api.serializers import (
+from api.read_serializers import (
     READ_SERIALIZERS,
     CustomerScoreSerializer,
-    ErrorSerializer,
     ScoringRunSerializer,
-    SyncResponseSerializer,
-    TaskOutcomeSerializer,
     TaskSerializer,
-    sync_record_serializer,
 )
+from api.records import MAX_BATCH_RECORDS, RecordSpec, plausible_date_problem
+from api.resources import build_resources
+from api.schema_serializers import ErrorSerializer, SyncResponseSerializer, sync_record_serializer
+from api.sync import SyncConflictError, sync_batch_upsert
+from api.sync_parsing import SyncContractError
 from api.throttling import ReadRateThrottle, SyncRateThrottle
 from segmentation.filters import ScoreFilter
 from segmentation.models import CustomerScore, ScoringRun
@@ -234,7 +234,7 @@ class ScoringRunViewSet(_ApiMixin, mixins.ListModelMixin, viewsets.GenericViewSe
 
 
 class SyncView(_ApiMixin, APIView):
-    """Bulk upsert of one resource (see api.services.sync_batch_upsert)."""
+    """Bulk upsert of one resource (see api.sync.sync_batch_upsert)."""
 
     spec: RecordSpec
     permission_classes = [IsSyncClient]
@@ -258,10 +258,10 @@ class SyncView(_ApiMixin, APIView):
             }
             raise InvalidRequest(message, code="batch_too_large", fields={"records": [message]})
         try:
-            result = services.sync_batch_upsert(spec=self.spec, records=records, user=request.user)
-        except services.SyncContractError as error:
+            result = sync_batch_upsert(spec=self.spec, records=records, user=request.user)
+        except SyncContractError as error:
             raise InvalidRecords(records=error.problems) from None
-        except services.SyncConflictError:
+        except SyncConflictError:
             raise Conflict() from None
         return Response(
             {"resource": result.resource, "counts": result.counts, "results": result.results},

@@ -37,7 +37,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 
 from accounts.roles import Role
-from api.services import api_token_create
+from api.tokens import api_token_create
 from vehicles.models import Brand, VehicleModel
 
 SOURCE = "bench"

@@ -160,7 +160,7 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "dealercrm",
             # A Redis that drops packets must not hang a request: the API's throttle falls back
-            # to counting in the process when the cache fails (README: rate limits).
+            # to counting in the process when the cache fails (docs/api.md: rate limits).
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }

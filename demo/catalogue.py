@@ -2,115 +2,72 @@
 
 from __future__ import annotations
 
-#: (brand, English name, WMI prefix, [(model, body type, price tier, list price ¥)]).
-BRANDS: list[tuple[str, str, str, list[tuple[str, str, str, int]]]] = [
-    (
-        "大众",
-        "Volkswagen",
-        "LSV",
-        [
-            ("朗逸", "轿车", "economy", 99_900),
-            ("速腾", "轿车", "mid", 129_900),
-            ("帕萨特", "轿车", "mid", 189_900),
-            ("迈腾", "轿车", "upper_mid", 209_900),
-            ("途观L", "SUV", "upper_mid", 219_900),
-            ("捷达", "轿车", "economy", 79_900),
-        ],
-    ),
-    (
-        "丰田",
-        "Toyota",
-        "LVG",
-        [
-            ("卡罗拉", "轿车", "mid", 119_800),
-            ("凯美瑞", "轿车", "upper_mid", 179_800),
-            ("RAV4荣放", "SUV", "upper_mid", 175_800),
-            ("汉兰达", "SUV", "premium", 269_800),
-        ],
-    ),
-    (
-        "本田",
-        "Honda",
-        "LHG",
-        [
-            ("思域", "轿车", "mid", 129_900),
-            ("雅阁", "轿车", "upper_mid", 179_800),
-            ("CR-V", "SUV", "upper_mid", 181_900),
-        ],
-    ),
-    (
-        "日产",
-        "Nissan",
-        "LGB",
-        [("轩逸", "轿车", "economy", 99_800), ("天籁", "轿车", "mid", 179_800)],
-    ),
-    (
-        "别克",
-        "Buick",
-        "LSG",
-        [
-            ("英朗", "轿车", "economy", 89_900),
-            ("君威", "轿车", "mid", 169_900),
-            ("君越", "轿车", "upper_mid", 219_900),
-            ("GL8", "MPV", "upper_mid", 239_900),
-        ],
-    ),
-    (
-        "比亚迪",
-        "BYD",
-        "LGX",
-        [
-            ("秦PLUS", "轿车", "economy", 79_800),
-            ("宋PLUS", "SUV", "mid", 149_800),
-            ("汉", "轿车", "upper_mid", 209_800),
-        ],
-    ),
-    (
-        "宝马",
-        "BMW",
-        "LBV",
-        [
-            ("3系", "轿车", "premium", 299_900),
-            ("5系", "轿车", "premium", 439_900),
-            ("X3", "SUV", "premium", 399_900),
-            ("X5", "SUV", "luxury", 699_900),
-        ],
-    ),
-    (
-        "奥迪",
-        "Audi",
-        "LFV",
-        [
-            ("A4L", "轿车", "premium", 321_800),
-            ("A6L", "轿车", "premium", 427_900),
-            ("Q5L", "SUV", "premium", 398_800),
-        ],
-    ),
-    (
-        "奔驰",
-        "Mercedes-Benz",
-        "LE4",
-        [
-            ("C级", "轿车", "premium", 333_900),
-            ("E级", "轿车", "premium", 449_800),
-            ("GLC", "SUV", "premium", 429_800),
-            ("S级", "轿车", "luxury", 1_018_000),
-        ],
-    ),
-    (
-        "吉利",
-        "Geely",
-        "L6T",
-        [("帝豪", "轿车", "economy", 69_800), ("星越L", "SUV", "mid", 149_700)],
-    ),
-    (
-        "长安",
-        "Changan",
-        "LS5",
-        [("逸动", "轿车", "economy", 72_900), ("CS75 PLUS", "SUV", "mid", 119_900)],
-    ),
-    ("哈弗", "Haval", "LGW", [("H6", "SUV", "economy", 98_900)]),
+#: (brand, English name, WMI prefix), in the order of their ids.
+BRANDS: list[tuple[str, str, str]] = [
+    ("大众", "Volkswagen", "LSV"),
+    ("丰田", "Toyota", "LVG"),
+    ("本田", "Honda", "LHG"),
+    ("日产", "Nissan", "LGB"),
+    ("别克", "Buick", "LSG"),
+    ("比亚迪", "BYD", "LGX"),
+    ("宝马", "BMW", "LBV"),
+    ("奥迪", "Audi", "LFV"),
+    ("奔驰", "Mercedes-Benz", "LE4"),
+    ("吉利", "Geely", "L6T"),
+    ("长安", "Changan", "LS5"),
+    ("哈弗", "Haval", "LGW"),
 ]
+
+#: (brand, model, body type, price tier, list price ¥), in the order of their ids. One flat
+#: table rather than models nested in their brands: the rows read at a glance, one per model.
+MODELS: list[tuple[str, str, str, str, int]] = [
+    ("大众", "朗逸", "轿车", "economy", 99_900),
+    ("大众", "速腾", "轿车", "mid", 129_900),
+    ("大众", "帕萨特", "轿车", "mid", 189_900),
+    ("大众", "迈腾", "轿车", "upper_mid", 209_900),
+    ("大众", "途观L", "SUV", "upper_mid", 219_900),
+    ("大众", "捷达", "轿车", "economy", 79_900),
+    ("丰田", "卡罗拉", "轿车", "mid", 119_800),
+    ("丰田", "凯美瑞", "轿车", "upper_mid", 179_800),
+    ("丰田", "RAV4荣放", "SUV", "upper_mid", 175_800),
+    ("丰田", "汉兰达", "SUV", "premium", 269_800),
+    ("本田", "思域", "轿车", "mid", 129_900),
+    ("本田", "雅阁", "轿车", "upper_mid", 179_800),
+    ("本田", "CR-V", "SUV", "upper_mid", 181_900),
+    ("日产", "轩逸", "轿车", "economy", 99_800),
+    ("日产", "天籁", "轿车", "mid", 179_800),
+    ("别克", "英朗", "轿车", "economy", 89_900),
+    ("别克", "君威", "轿车", "mid", 169_900),
+    ("别克", "君越", "轿车", "upper_mid", 219_900),
+    ("别克", "GL8", "MPV", "upper_mid", 239_900),
+    ("比亚迪", "秦PLUS", "轿车", "economy", 79_800),
+    ("比亚迪", "宋PLUS", "SUV", "mid", 149_800),
+    ("比亚迪", "汉", "轿车", "upper_mid", 209_800),
+    ("宝马", "3系", "轿车", "premium", 299_900),
+    ("宝马", "5系", "轿车", "premium", 439_900),
+    ("宝马", "X3", "SUV", "premium", 399_900),
+    ("宝马", "X5", "SUV", "luxury", 699_900),
+    ("奥迪", "A4L", "轿车", "premium", 321_800),
+    ("奥迪", "A6L", "轿车", "premium", 427_900),
+    ("奥迪", "Q5L", "SUV", "premium", 398_800),
+    ("奔驰", "C级", "轿车", "premium", 333_900),
+    ("奔驰", "E级", "轿车", "premium", 449_800),
+    ("奔驰", "GLC", "SUV", "premium", 429_800),
+    ("奔驰", "S级", "轿车", "luxury", 1_018_000),
+    ("吉利", "帝豪", "轿车", "economy", 69_800),
+    ("吉利", "星越L", "SUV", "mid", 149_700),
+    ("长安", "逸动", "轿车", "economy", 72_900),
+    ("长安", "CS75 PLUS", "SUV", "mid", 119_900),
+    ("哈弗", "H6", "SUV", "economy", 98_900),
+]
+
+
+def model_rows() -> list[tuple[int, str, str, str, str, int]]:
+    """Every model with its brand's id and WMI prefix, in id order:
+    (brand id, WMI prefix, model, body type, price tier, list price ¥)."""
+    brand_of = {name: (brand_id, wmi) for brand_id, (name, _en, wmi) in enumerate(BRANDS, start=1)}
+    return [(*brand_of[brand], *model) for brand, *model in MODELS]
+
 
 SURNAMES = list(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.roles import Role, roles_sync
 from customers.models import Customer
-from demo import generator, loaders
+from demo import chunk_context, generator, loaders, vehicle_frames
 
 #: Password of every demo login; printed by ``seed_demo`` and shown in the README.
 DEMO_PASSWORD = "demo12345"
@@ -36,7 +36,7 @@ class SeedReport:
             self.rows[table] = self.rows.get(table, 0) + count
 
 
-def demo_staff_create(*, customers: int) -> tuple[generator.Staff, list[tuple[str, str]]]:
+def demo_staff_create(*, customers: int) -> tuple[chunk_context.Staff, list[tuple[str, str]]]:
     """Create (or reuse) the demo logins: admin, a manager, marketing staff, advisors, the DMS."""
     user_model = get_user_model()
     password = make_password(DEMO_PASSWORD)
@@ -67,7 +67,7 @@ def demo_staff_create(*, customers: int) -> tuple[generator.Staff, list[tuple[st
             user.groups.add(groups[role.value])
             by_role[role].append(user.pk)
         logins.append((username, str(role.value if role else "superuser")))
-    staff = generator.Staff(
+    staff = chunk_context.Staff(
         advisor_ids=tuple(by_role[Role.SALES_ADVISOR]),
         marketing_ids=tuple(by_role[Role.SERVICE_MARKETING]),
     )
@@ -93,11 +93,11 @@ def demo_dealership_seed(
     # Everything generated happened before this moment, as in a dealership's live database.
     seeded_at = timezone.now()
     staff, report.logins = demo_staff_create(customers=customers)
-    ids = generator.IdCursor(loaders.next_ids())
+    ids = chunk_context.IdCursor(loaders.next_ids())
     started = time.perf_counter()
     with transaction.atomic():
         if not loaders.model_for_table("vehicles_brand").objects.exists():
-            report.add(loaders.write_frames(generator.catalogue_frames(as_of)))
+            report.add(loaders.write_frames(vehicle_frames.catalogue_frames(as_of)))
     first_id = ids.next_ids.pop("customers_customer")
     load_mode = loaders.postgres_bulk_load() if bulk else contextlib.nullcontext()
     with load_mode:

@@ -13,6 +13,7 @@ the same history.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,7 +31,7 @@ from core.months import add_months, month_start
 from segmentation.models import RunKind, ScoringRun
 from segmentation.services import scoring_run_execute
 from vehicles.models import LineCategory, ServiceOrder, ServiceOrderLine, Vehicle
-from winback.campaigns import campaign_approve, campaign_create
+from winback.campaign_services import campaign_approve, campaign_create
 from winback.leads import lead_close
 from winback.models import (
     ChurnReason,
@@ -97,6 +98,7 @@ class WorkReport:
     """What the demo year of work did, for the command to print."""
 
     rounds: int = 0
+    tasks_due: int = 0
     tasks_closed: int = 0
     came_back: int = 0
     leads_closed: int = 0
@@ -104,16 +106,29 @@ class WorkReport:
     campaigns: int = 0
 
 
+@dataclass(frozen=True)
+class MonthWorked:
+    """One simulated month, reported as soon as it is done: the seeding takes minutes."""
+
+    month: dt.date
+    tasks_due: int
+    tasks_worked: int
+    came_back: int
+    seconds: float
+
+
 def demo_work_seed(
     *,
     months: int,
     seed: int,
     now: dt.datetime | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[MonthWorked], None] | None = None,
 ) -> WorkReport:
     """Score the last ``months`` months and work each month's round, oldest first; then run
     today's early warning, its round and the morning job, seed a running and a draft
-    campaign, and give every advisor and marketing user work due today. Months already scored keep their runs."""
+    campaign, and give every advisor and marketing user work due today. Months already scored keep their runs.
+
+    ``progress`` is called with each month's figures as soon as that month is worked."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     rng = np.random.default_rng(seed)
@@ -122,8 +137,8 @@ def demo_work_seed(
     started = now
     for i in range(months):
         month = add_months(first, i)
-        if progress:
-            progress(f"{month:%Y-%m}")
+        month_started = time.perf_counter()
+        due, closed, back = report.tasks_due, report.tasks_closed, report.came_back
         run = ScoringRun.objects.current().filter(kind=RunKind.MONTHLY, month=month).first()
         if run is None:
             run = scoring_run_execute(month=month)
@@ -133,6 +148,16 @@ def demo_work_seed(
         if round_.starts_on <= today:
             _work(rng, round_, end, now, report)
             daily_work_run(now=min(_at(end, 6, now), now))
+        if progress:
+            progress(
+                MonthWorked(
+                    month=month,
+                    tasks_due=report.tasks_due - due,
+                    tasks_worked=report.tasks_closed - closed,
+                    came_back=report.came_back - back,
+                    seconds=time.perf_counter() - month_started,
+                )
+            )
     warning = scoring_run_execute(month=today, as_of=today, kind=RunKind.WARNING)
     round_generate(run=warning, now=now)
     report.rounds += 1
@@ -244,6 +269,7 @@ def _work(
                 break
             for task in due:
                 seen.add(task.pk)
+                report.tasks_due += 1
                 if rng.random() > WORKED or not task.assignee.is_active:
                     continue
                 at = min(task.due_at + dt.timedelta(minutes=int(rng.integers(0, 240))), now)

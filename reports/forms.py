@@ -9,8 +9,9 @@ from django import forms
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from reports.customer_profile import nine_cell_label, value_tier_label
+from reports.customer_labels import value_tier_label
 from segmentation.models import RfmSegment, ScoringRun, Status
+from segmentation.summaries import nine_cell_label
 from winback.models import NINE_CELLS
 
 _ALL = ("", _("All"))

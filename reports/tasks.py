@@ -7,7 +7,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from reports.dashboards import dashboard_figures_refresh
-from reports.monthly_report import monthly_reports_refresh
+from reports.monthly_figures import monthly_reports_refresh
 
 
 @shared_task(name="reports.dashboard_refresh", acks_late=True, time_limit=120)

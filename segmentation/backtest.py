@@ -21,7 +21,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from segmentation import btyd
+from segmentation.btyd import gamma_gamma
+from segmentation.btyd.fitting import merge_rows
+from segmentation.btyd.visit_model import expected_visits, fit_visit_rows
 from segmentation.scoring_settings import ScoringSettings
 
 #: Per-customer feature columns the backtest reads (made by the pipeline's ``features``).
@@ -62,7 +64,7 @@ def rows(features: pd.DataFrame, resolution: float) -> pd.DataFrame:
     """The collapsed backtest rows of one shard's customers (see the module docstring)."""
     born = (features["bt_T"] > 0).to_numpy()
     f = features.loc[born]
-    # Times rounded as btyd.visit_rows rounds them for the fit.
+    # Times rounded as segmentation.btyd.visit_model.visit_rows rounds them for the fit.
     x = f["bt_x"].to_numpy(dtype=float)
     t_x = np.round(f["bt_t_x"].to_numpy(dtype=float) / resolution) * resolution
     T = np.round(f["bt_T"].to_numpy(dtype=float) / resolution) * resolution
@@ -92,7 +94,7 @@ def spend_rows(features: pd.DataFrame) -> pd.DataFrame:
     n = features["bt_n_paid"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n > 0, features["bt_paid_sum"].to_numpy(dtype=float) / n, 0.0)
-    return btyd.spend_rows(n, mean, rounding=10.0)
+    return gamma_gamma.spend_rows(n, mean, rounding=10.0)
 
 
 def run(rows_: pd.DataFrame, spend: pd.DataFrame, weeks: float, settings: ScoringSettings) -> dict:
@@ -113,19 +115,21 @@ def run(rows_: pd.DataFrame, spend: pd.DataFrame, weeks: float, settings: Scorin
     repeaters = int(rows_.loc[rows_["x"] > 0, "weight"].sum()) if len(rows_) else 0
     if customers < 20 or repeaters < 5 or float((rows_["h"] * rows_["weight"]).sum()) == 0:
         return {**base, "skipped": "history", "customers": customers, "flagged": False}
-    fit_rows = btyd.merge_rows(
+    fit_rows = merge_rows(
         [rows_[["x", "t_x", "T", "weight", "litt", "cv2_sum", "cv2_n"]]], ["x", "t_x", "T"]
     )
     spend_model = (
-        btyd.fit_spend_rows(spend) if spend.loc[spend["x"] >= 2, "weight"].sum() >= 20 else None
+        gamma_gamma.fit_spend_rows(spend)
+        if spend.loc[spend["x"] >= 2, "weight"].sum() >= 20
+        else None
     )
     per_visit = _spend_per_visit(rows_, spend_model)
     candidates = []
     chosen = None
     alone = (rows_["reached"] == 0).to_numpy()
     for kind in dict.fromkeys((*CANDIDATES, settings.visit_model)):
-        model = btyd.fit_visit_rows(fit_rows, kind=kind)
-        visits = btyd.expected_visits(model, weeks, rows_["x"], rows_["t_x"], rows_["T"])
+        model = fit_visit_rows(fit_rows, kind=kind)
+        visits = expected_visits(model, weeks, rows_["x"], rows_["t_x"], rows_["T"])
         figures = _figures(rows_, visits, visits * per_visit)
         left_alone = _figures(rows_[alone], visits[alone], (visits * per_visit)[alone])
         candidates.append(
@@ -171,7 +175,7 @@ def fitted_params(report: dict, kind: str) -> dict[str, float] | None:
     return None
 
 
-def _spend_per_visit(rows_: pd.DataFrame, model: btyd.SpendModel | None) -> np.ndarray:
+def _spend_per_visit(rows_: pd.DataFrame, model: gamma_gamma.SpendModel | None) -> np.ndarray:
     """Each row's mean forecast spend per visit over its customers (exact: see module doc)."""
     n, w, paid = (rows_[c].to_numpy(dtype=float) for c in ("n_paid", "weight", "paid_sum"))
     if model is None:

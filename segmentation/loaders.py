@@ -221,7 +221,7 @@ def tier_candidates_load(run_id: int, statuses: tuple[str, ...]) -> pd.Series:
 
 def value_tiers_write(run_id: int, statuses: tuple[str, ...], edges: list[float]) -> int:
     """Set the value tier of a run's candidates in one UPDATE: 1 + the edges they fall below
-    (tiers rank negated future values, see ``pipeline.value_tier_edges``)."""
+    (tiers rank negated future values, see ``future_value.value_tier_edges``)."""
     below = "".join(" + CASE WHEN future_value < %s THEN 1 ELSE 0 END" for _ in edges)
     placeholders = ", ".join(["%s"] * len(statuses))
     with connection.cursor() as cursor:

@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from segmentation import btyd
+from segmentation.btyd.visit_model import VISIT_MODELS
 
 #: Churn indicators in display order; each gets a weight in :attr:`ScoringSettings.churn_weights`.
 CHURN_INDICATORS = (
@@ -162,7 +162,7 @@ class ScoringSettings(StoredSettings):
             ("lost_overdue_ratio", 1 <= self.at_risk_overdue_ratio < self.lost_overdue_ratio),
             ("horizon_weeks", self.horizon_weeks > 0),
             ("fit_resolution_weeks", self.fit_resolution_weeks >= 1),
-            ("visit_model", self.visit_model in btyd.VISIT_MODELS),
+            ("visit_model", self.visit_model in VISIT_MODELS),
             ("backtest_months", 1 <= self.backtest_months <= 60),
             ("backtest_error_bound", 0 < self.backtest_error_bound <= 1),
             ("value_half_life_months", self.value_half_life_months > 0),

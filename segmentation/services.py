@@ -22,6 +22,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from core.months import month_end, month_start, previous_month
 from core.queue import tasks_run_and_wait
 from segmentation import loaders, locks, pipeline, summaries
+from segmentation.future_value import TIER_STATUSES, value_tier_edges
 from segmentation.models import (
     CustomerScore,
     RunKind,
@@ -247,9 +248,9 @@ def _score_sharded(
     timings["score"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     step(_("ranking value tiers"))
-    candidates = loaders.tier_candidates_load(run.pk, pipeline.TIER_STATUSES)
-    edges = pipeline.value_tier_edges(candidates, settings)
-    loaders.value_tiers_write(run.pk, pipeline.TIER_STATUSES, edges)
+    candidates = loaders.tier_candidates_load(run.pk, TIER_STATUSES)
+    edges = value_tier_edges(candidates, settings)
+    loaders.value_tiers_write(run.pk, TIER_STATUSES, edges)
     timings["write"] = time.perf_counter() - t0
     counts: dict = {"customers": 0, "status": {}, "rfm_segment": {}}
     for part in parts:

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
-from winback.campaigns import CAMPAIGN_KINDS, FILTER_KEYS
+from winback.campaign_selectors import FILTER_KEYS
+from winback.campaign_services import CAMPAIGN_KINDS
 from winback.models import AssignTo, ContactPlan, Offer, TaskKind
 
 #: A new campaign runs this many days unless marketing says otherwise.

@@ -10,7 +10,7 @@ import logging
 from celery import shared_task
 
 from segmentation.models import ScoringRun
-from winback.campaigns import campaign_launch
+from winback.campaign_services import campaign_launch
 from winback.services import RoundNotPossible, daily_work_run, round_generate
 
 logger = logging.getLogger(__name__)

@@ -20,12 +20,8 @@ from accounts.roles import Role, may_export
 from customers.masking import CONTACT_FIELDS
 from customers.models import Customer, DataAccessAction
 from customers.services import customer_contact_reveal, data_access_record
-from reports.customer_profile import (
-    CustomerPage,
-    customer_export_rows,
-    customer_page,
-    customer_profile,
-)
+from reports.customer_list import CustomerPage, customer_export_rows, customer_page
+from reports.customer_profile import customer_profile
 from reports.excel import DECIMAL, MONEY, PERCENT, Sheet, xlsx_response
 from reports.forms import CustomerFilterForm
 from segmentation.models import RfmSegment, RunKind, ScoringRun, Status

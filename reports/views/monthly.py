@@ -20,16 +20,11 @@ from core.months import MonthFormatError, parse_month
 from customers.models import DataAccessAction
 from customers.services import data_access_record
 from reports.excel import xlsx_response
-from reports.monthly_report import (
-    MINUTES_PER_CONTACT,
-    WINDOW_MONTHS,
-    monthly_report,
-    monthly_report_sheets,
-    report_month_latest,
-    report_months,
-)
+from reports.monthly_calendar import WINDOW_MONTHS, report_month_latest, report_months
+from reports.monthly_figures import MINUTES_PER_CONTACT, monthly_report
+from reports.monthly_workbook import monthly_report_sheets
 from segmentation.models import Status
-from winback.campaigns import MIN_MEASURED_CONTACTED, MIN_MEASURED_CONTROL, MIN_UPLIFT_POINTS
+from winback.campaign_results import MIN_MEASURED_CONTACTED, MIN_MEASURED_CONTROL, MIN_UPLIFT_POINTS
 from winback.models import TaskKind
 
 _ROLES = (Role.MANAGER, Role.SERVICE_MARKETING)

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from api.services import api_token_create
 from api.throttling import local_counts
+from api.tokens import api_token_create
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from api.models import ApiToken, hash_key
-from api.services import api_token_create, api_token_revoke
+from api.tokens import api_token_create, api_token_revoke
 from tests.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db

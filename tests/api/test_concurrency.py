@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from api.services import api_token_create
+from api.tokens import api_token_create
 from tests.api.conftest import needs_postgres
 from tests.factories import CustomerFactory, VehicleFactory
 from vehicles.models import ServiceOrder, ServiceOrderLine

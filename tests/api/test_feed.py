@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from api.resources import build_resources
-from api.services import sync_batch_upsert
+from api.sync import sync_batch_upsert
 from customers.models import Customer
 from tests.api.conftest import needs_postgres
 from tests.factories import CustomerFactory

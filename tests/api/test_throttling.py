@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from api.services import api_token_create
+from api.tokens import api_token_create
 
 pytestmark = pytest.mark.django_db
 

@@ -137,7 +137,7 @@ def english_leaks(page, allow: set[str] = frozenset()) -> list[str]:
 
 
 def screenshot(page, name: str) -> Path:
-    """Save a screenshot for the README (the suite keeps them current)."""
+    """Save a screenshot for the README and docs/ (the suite keeps them current)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)

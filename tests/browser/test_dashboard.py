@@ -1,6 +1,6 @@
 """The manager's dashboard at desk size, in a real browser: a year of scores, six rounds of
 follow-up work and five advisors' tasks (built with the factories), every chart drawn by
-ECharts, no English or codes on the page, and the screenshot the README shows."""
+ECharts, no English or codes on the page, and the screenshot the README and docs show."""
 
 from __future__ import annotations
 

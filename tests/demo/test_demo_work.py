@@ -4,6 +4,7 @@ consistent with the scores and stamped in the past."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from io import StringIO
 
 import pytest
@@ -39,14 +40,27 @@ User = get_user_model()
 APPS = {"customers", "vehicles", "contacts", "segmentation", "winback", "api"}
 
 
+class _RoundsAtEachWrite(StringIO):
+    """The command's stdout, noting how many rounds exist as each line is written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[tuple[int, str]] = []
+
+    def write(self, text: str) -> int:
+        self.lines.append((Round.objects.count(), text))
+        return super().write(text)
+
+
 def test_a_demo_year_of_work_is_planned_worked_measured_and_stamped_in_the_past():
     """One seeding (it takes a while), checked for each thing the demo must show."""
     call_command("seed_demo", customers=400, seed=3, stdout=StringIO(), chunk_size=200)
-    out = StringIO()
+    out = _RoundsAtEachWrite()
     call_command("seed_demo_work", months=MONTHS, seed=3, stdout=out)
     worked = out.getvalue()
     seeded = timezone.now()
     _every_month_is_scored_and_planned_once_plus_todays_warning(worked)
+    _each_month_printed_one_progress_line_as_it_was_done(out)
     _tasks_were_worked_through_the_services_and_stamped_when_they_happened()
     _plans_moved_on_and_ended_as_the_calls_went()
     _control_targets_were_never_contacted()
@@ -68,6 +82,21 @@ def _every_month_is_scored_and_planned_once_plus_todays_warning(worked: str) -> 
     assert sorted(r.run.month for r in rounds if r.run.kind == RunKind.MONTHLY) == sorted(months)
     assert rounds.filter(run__kind=RunKind.WARNING, run__as_of=today).count() == 1
     assert f"{MONTHS + 1} " in worked
+
+
+def _progress_months(output: str) -> list[str]:
+    """The months of the command's progress lines ("2026-03: 612 tasks due, …")."""
+    return re.findall(r"^(\d{4}-\d{2}): ", output, flags=re.MULTILINE)
+
+
+def _each_month_printed_one_progress_line_as_it_was_done(out: _RoundsAtEachWrite) -> None:
+    today = timezone.localdate()
+    months = [add_months(month_start(today), -i) for i in reversed(range(MONTHS))]
+    assert _progress_months(out.getvalue()) == [f"{m:%Y-%m}" for m in months]
+    # Written while the seeding ran: the line of the n-th month once its round existed and
+    # before the next month's.
+    rounds_then = [rounds for rounds, text in out.lines if _progress_months(text)]
+    assert rounds_then == list(range(1, MONTHS + 1))
 
 
 def _tasks_were_worked_through_the_services_and_stamped_when_they_happened() -> None:
@@ -159,6 +188,14 @@ def _the_command_skips_when_rounds_exist() -> None:
     out = StringIO()
     call_command("seed_demo_work", months=1, if_empty=True, stdout=out)
     assert "already" in out.getvalue()
+
+
+def test_verbosity_0_prints_no_progress_lines():
+    call_command("seed_demo", customers=40, seed=3, stdout=StringIO())
+    out = StringIO()
+    call_command("seed_demo_work", months=1, seed=3, verbosity=0, stdout=out)
+    assert _progress_months(out.getvalue()) == []
+    assert Round.objects.exists()
 
 
 def test_the_command_needs_customers_and_a_month():

@@ -13,7 +13,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from customers.models import DataAccessAction, DataAccessLog
-from reports.customer_profile import PAGE_SIZE, TIMELINE_LIMIT
+from reports.customer_list import PAGE_SIZE
+from reports.customer_timeline import TIMELINE_LIMIT
 from segmentation.models import ChurnIndicator, Status
 from tests.factories import (
     ComplaintFactory,
@@ -203,7 +204,7 @@ def test_a_rare_filter_reads_a_bounded_window_and_searches_on(client, manager, r
         customers, ["lost", "active", "active", "active", "lost"], strict=True
     ):
         CustomerScoreFactory(run=run, customer=customer, status=status)
-    monkeypatch.setattr("reports.customer_profile.SCAN_WINDOW", customers[1].pk)
+    monkeypatch.setattr("reports.customer_list.SCAN_WINDOW", customers[1].pk)
     client.force_login(manager)
     response = client.get(LIST, {"status": "lost"})
     first = response.context["page"]

@@ -14,12 +14,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from customers.models import DataAccessAction, DataAccessLog
-from reports.monthly_report import (
-    MINUTES_PER_CONTACT,
-    monthly_report,
-    monthly_reports_refresh,
-    report_month_latest,
-)
+from reports.monthly_calendar import report_month_latest
+from reports.monthly_figures import MINUTES_PER_CONTACT, monthly_report, monthly_reports_refresh
 from segmentation.models import RunKind, Status
 from tests.admin_pages import queries_of_get
 from tests.factories import (

@@ -48,9 +48,9 @@ def make_inputs(
 def demo_inputs(customers: int, as_of, *, seed: int = 1) -> ScoringInputs:
     """The demo dealership's customers, cars and service orders from the demo generator, in
     memory (no database): the dealership-scale data the fits are checked on."""
-    from demo import generator
+    from demo import chunk_context, generator
 
-    staff = generator.Staff(advisor_ids=(1, 2, 3), marketing_ids=(4,))
+    staff = chunk_context.Staff(advisor_ids=(1, 2, 3), marketing_ids=(4,))
     frames = generator.generate_chunk(
         first_customer_id=1,
         count=customers,
@@ -58,7 +58,7 @@ def demo_inputs(customers: int, as_of, *, seed: int = 1) -> ScoringInputs:
         chunk_no=0,
         as_of=as_of,
         staff=staff,
-        ids=generator.IdCursor(),
+        ids=chunk_context.IdCursor(),
     )
     orders = frames["vehicles_serviceorder"].rename(columns={"id": "order_id"})
     lines = frames["vehicles_serviceorderline"]

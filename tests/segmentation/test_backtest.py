@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation import btyd, pipeline
+from segmentation import pipeline
+from segmentation.btyd.visit_model import VISIT_MODELS, VisitModel, fit_visit_model
 from segmentation.scoring_settings import ScoringSettings
 from tests.segmentation.inputs import demo_inputs
 
@@ -75,8 +76,8 @@ def test_four_week_fit_resolution_keeps_the_parameters_within_1_percent(demo):
     known = features["btyd_known"]
     columns = {c: features.loc[known, c] for c in ("x", "t_x", "T", "litt", "gap_cv2")}
 
-    def fit(resolution: float) -> btyd.VisitModel:
-        return btyd.fit_visit_model(
+    def fit(resolution: float) -> VisitModel:
+        return fit_visit_model(
             columns["x"],
             columns["t_x"],
             columns["T"],
@@ -109,7 +110,7 @@ def test_the_visit_fit_converges_without_a_penalizer_on_the_demo(scored):
 def test_settings_reject_an_unknown_visit_model():
     with pytest.raises(ValueError):
         ScoringSettings(visit_model="magic")
-    for kind in btyd.VISIT_MODELS:
+    for kind in VISIT_MODELS:
         assert ScoringSettings(visit_model=kind).visit_model == kind
 
 

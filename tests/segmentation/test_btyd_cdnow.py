@@ -25,7 +25,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation import btyd, pipeline
+from segmentation import pipeline
+from segmentation.btyd.gamma_gamma import (
+    expected_spend_per_visit,
+    fit_spend_model,
+    fit_spend_rows,
+    spend_rows,
+)
+from segmentation.btyd.visit_model import expected_visits, fit_visit_model, p_alive
 from segmentation.scoring_settings import ScoringSettings
 from tests.segmentation.inputs import make_inputs
 
@@ -57,7 +64,7 @@ def transactions() -> pd.DataFrame:
 
 
 def test_bgnbd_reproduces_fader_hardie_lee_2005(cdnow):
-    model = btyd.fit_visit_model(cdnow["x"], cdnow["t_x"], cdnow["T"], resolution=1e-6)
+    model = fit_visit_model(cdnow["x"], cdnow["t_x"], cdnow["T"], resolution=1e-6)
     published = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
     for name, value in published.items():
         assert model.params[name] == pytest.approx(value, rel=0.01), name
@@ -68,21 +75,19 @@ def test_bgnbd_reproduces_fader_hardie_lee_2005(cdnow):
 
 
 def test_bgnbd_conditional_expectation_of_the_papers_example_customer(cdnow):
-    model = btyd.fit_visit_model(cdnow["x"], cdnow["t_x"], cdnow["T"], resolution=1e-6)
-    expected = btyd.expected_visits(model, 39, [2], [30.43], [38.86])[0]
+    model = fit_visit_model(cdnow["x"], cdnow["t_x"], cdnow["T"], resolution=1e-6)
+    expected = expected_visits(model, 39, [2], [30.43], [38.86])[0]
     assert expected == pytest.approx(1.226, abs=0.001)
 
 
 def test_mbgnbd_reproduces_batislam_denizel_filiztekin_2007(cdnow):
-    model = btyd.fit_visit_model(
-        cdnow["x"], cdnow["t_x"], cdnow["T"], kind="mbg_nbd", resolution=1e-6
-    )
+    model = fit_visit_model(cdnow["x"], cdnow["t_x"], cdnow["T"], kind="mbg_nbd", resolution=1e-6)
     for name, value in {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}.items():
         assert model.params[name] == pytest.approx(value, rel=0.01), name
 
 
 def test_pareto_nbd_reproduces_fader_hardie_lee_2005(cdnow):
-    model = btyd.fit_visit_model(
+    model = fit_visit_model(
         cdnow["x"], cdnow["t_x"], cdnow["T"], kind="pareto_nbd", resolution=1e-6
     )
     for name, value in {"r": 0.55, "alpha": 10.58, "s": 0.61, "beta": 11.67}.items():
@@ -98,17 +103,17 @@ def test_predictions_match_lifetimes_for_every_model_it_implements(cdnow):
     }
     x, t_x, T = cdnow["x"], cdnow["t_x"], cdnow["T"]
     for kind, fitter_class in fitters.items():
-        model = btyd.fit_visit_model(x, t_x, T, kind=kind, resolution=1e-6)
+        model = fit_visit_model(x, t_x, T, kind=kind, resolution=1e-6)
         fitter = fitter_class()
         fitter.params_ = pd.Series(model.params)
         np.testing.assert_allclose(
-            btyd.expected_visits(model, 39, x, t_x, T),
+            expected_visits(model, 39, x, t_x, T),
             fitter.conditional_expected_number_of_purchases_up_to_time(39, x, t_x, T),
             rtol=1e-6,
             err_msg=kind,
         )
         np.testing.assert_allclose(
-            btyd.p_alive(model, x, t_x, T),
+            p_alive(model, x, t_x, T),
             fitter.conditional_probability_alive(x, t_x, T),
             rtol=1e-6,
             err_msg=kind,
@@ -117,18 +122,18 @@ def test_predictions_match_lifetimes_for_every_model_it_implements(cdnow):
 
 def test_silent_customers_fade_under_the_models_with_dropout_at_zero(cdnow):
     for kind in ("mbg_nbd", "pareto_nbd", "mbg_cnbd"):
-        model = btyd.fit_visit_model(cdnow["x"], cdnow["t_x"], cdnow["T"], kind=kind)
-        young, old = btyd.p_alive(model, [0, 0], [0, 0], [1.0, 38.0])
+        model = fit_visit_model(cdnow["x"], cdnow["t_x"], cdnow["T"], kind=kind)
+        young, old = p_alive(model, [0, 0], [0, 0], [1.0, 38.0])
         assert 0 < old < young < 1, kind
-    bg = btyd.fit_visit_model(cdnow["x"], cdnow["t_x"], cdnow["T"])
-    assert list(btyd.p_alive(bg, [0, 0], [0, 0], [1.0, 38.0])) == [1.0, 1.0]
+    bg = fit_visit_model(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    assert list(p_alive(bg, [0, 0], [0, 0], [1.0, 38.0])) == [1.0, 1.0]
 
 
 def test_mbg_cnbd_finds_no_regularity_in_cdnow_and_is_mbg_nbd_there(cdnow, transactions):
     inputs = _pipeline_inputs(transactions)
     features = pipeline.features(inputs, ScoringSettings(), CALIBRATION_END)
     known = features["btyd_known"]
-    model = btyd.fit_visit_model(
+    model = fit_visit_model(
         features.loc[known, "x"],
         features.loc[known, "t_x"],
         features.loc[known, "T"],
@@ -143,23 +148,23 @@ def test_mbg_cnbd_finds_no_regularity_in_cdnow_and_is_mbg_nbd_there(cdnow, trans
 
 
 def test_gamma_gamma_reproduces_the_published_cdnow_figures(cdnow):
-    model = btyd.fit_spend_model(cdnow["x"], cdnow["zbar"], rounding=1e-6)
+    model = fit_spend_model(cdnow["x"], cdnow["zbar"], rounding=1e-6)
     assert model.customers == 946
     assert model.p == pytest.approx(6.25, rel=0.01)
     assert model.q == pytest.approx(3.74, rel=0.01)
     assert model.gamma == pytest.approx(15.44, rel=0.01)
     # Customers 1-6: two repeat buyers, three without repeats (the population mean), one big.
-    expected = btyd.expected_spend_per_visit(model, cdnow["x"][:6], cdnow["zbar"][:6])
+    expected = expected_spend_per_visit(model, cdnow["x"][:6], cdnow["zbar"][:6])
     documented = [24.6586, 18.9115, 35.1710, 35.1710, 35.1710, 71.4628]
     np.testing.assert_allclose(expected, documented, rtol=2e-5)
 
 
 def test_gamma_gamma_fit_does_not_depend_on_the_order_of_its_rows(cdnow):
-    rows = btyd.spend_rows(cdnow["x"], cdnow["zbar"], rounding=1e-6)
-    first = btyd.fit_spend_rows(rows)
+    rows = spend_rows(cdnow["x"], cdnow["zbar"], rounding=1e-6)
+    first = fit_spend_rows(rows)
     for seed in (1, 2, 3):
         shuffled = rows.sample(frac=1.0, random_state=seed).reset_index(drop=True)
-        again = btyd.fit_spend_rows(shuffled)
+        again = fit_spend_rows(shuffled)
         for name in ("p", "q", "gamma"):
             assert getattr(again, name) == getattr(first, name)
 

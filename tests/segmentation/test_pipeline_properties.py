@@ -9,7 +9,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segmentation.pipeline import quintile_scores, score
+from segmentation.pipeline import score
+from segmentation.rank_scores import quintile_scores
 from segmentation.scoring_settings import CHURN_INDICATORS, ScoringSettings
 from tests.segmentation.inputs import make_inputs
 

@@ -7,7 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from segmentation.pipeline import quintile_scores, rfm_segment, score
+from segmentation.pipeline import score
+from segmentation.rank_scores import quintile_scores
+from segmentation.rfm import rfm_segment
 from segmentation.scoring_settings import ScoringSettings
 from tests.segmentation.inputs import make_inputs
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from dealercrm.celery import app as celery_app
 from segmentation import services
 from segmentation.models import CustomerScore, RunStatus, ScoringRun
-from segmentation.pipeline import rank_edges, step_scores, value_counts
+from segmentation.rank_scores import rank_edges, step_scores, value_counts
 from segmentation.services import scoring_run_execute
 from tests.celery_worker import celery_worker, needs_real_worker
 

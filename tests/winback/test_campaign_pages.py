@@ -12,7 +12,7 @@ from django.utils import timezone
 from tests.admin_pages import queries_of_get
 from tests.factories import UserFactory
 from tests.winback.helpers import LOST, contact_plan, run_for_today, scored
-from winback.campaigns import campaign_approve, campaign_create
+from winback.campaign_services import campaign_approve, campaign_create
 from winback.models import Campaign, CampaignStatus, ContactPlan, Target
 
 pytestmark = pytest.mark.django_db

@@ -20,22 +20,20 @@ from tests.factories import (
     UserFactory,
 )
 from tests.winback.helpers import LOST, contact_plan, run_for_today, scored, work_settings
-from winback.campaigns import (
-    CONTINUE,
-    STOP,
-    TOO_EARLY,
+from winback.campaign_results import CONTINUE, STOP, TOO_EARLY, campaign_progress, campaign_verdict
+from winback.campaign_selectors import (
+    campaign_filter_words,
+    campaign_filters_clean,
+    campaign_list,
+    campaign_match_count,
+)
+from winback.campaign_services import (
     campaign_approve,
     campaign_close,
     campaign_create,
-    campaign_filter_words,
-    campaign_filters_clean,
     campaign_launch,
     campaign_launch_request,
-    campaign_list,
-    campaign_match_count,
-    campaign_progress,
     campaign_reject,
-    campaign_verdict,
 )
 from winback.models import (
     CampaignStatus,
@@ -155,7 +153,7 @@ def test_the_match_preview_is_capped(manager, run, monkeypatch):
     scored(run, 2)
     filters = {"month": run.month.strftime("%Y-%m"), "nine_cell": "7+/low"}
     assert campaign_match_count(user=manager, filters=filters) == (3, False)
-    monkeypatch.setattr("winback.campaigns.PREVIEW_CAP", 2)
+    monkeypatch.setattr("winback.campaign_selectors.PREVIEW_CAP", 2)
     assert campaign_match_count(user=manager, filters=filters) == (2, True)
 
 

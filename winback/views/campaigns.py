@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import has_role, staff_page
 from accounts.roles import Role
-from winback import campaigns as service
+from winback import campaign_results, campaign_selectors, campaign_services
 from winback.campaign_forms import CampaignForm
 from winback.models import Campaign, CampaignStatus
 from winback.outcomes import HORIZONS
@@ -31,11 +31,15 @@ STATUS_BADGES = {
     CampaignStatus.CLOSED: "",
     CampaignStatus.REJECTED: "bad",
 }
-VERDICT_BADGES = {service.CONTINUE: "good", service.STOP: "bad", service.TOO_EARLY: "warn"}
+VERDICT_BADGES = {
+    campaign_results.CONTINUE: "good",
+    campaign_results.STOP: "bad",
+    campaign_results.TOO_EARLY: "warn",
+}
 
 
 def _filters_of(query: Any) -> dict[str, str]:
-    return {key: query[key] for key in service.FILTER_KEYS if query.get(key)}
+    return {key: query[key] for key in campaign_selectors.FILTER_KEYS if query.get(key)}
 
 
 @staff_page(*PLANNERS)
@@ -44,7 +48,9 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     filters = {key: request.GET[key] for key in ("status", "before") if request.GET.get(key)}
     error = ""
     try:
-        rows = list(service.campaign_list(user=request.user, filters=filters)[: PAGE_SIZE + 1])
+        rows = list(
+            campaign_selectors.campaign_list(user=request.user, filters=filters)[: PAGE_SIZE + 1]
+        )
     except ValidationError:
         rows, error = [], _("This filter is not valid.")
     more = len(rows) > PAGE_SIZE
@@ -71,15 +77,15 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     raw = _filters_of(source)
     filter_error = ""
     try:
-        filters = service.campaign_filters_clean(raw)
+        filters = campaign_selectors.campaign_filters_clean(raw)
     except ValidationError as error:
         filters, filter_error = {}, " ".join(error.messages)
-    words = service.campaign_filter_words(filters)
+    words = campaign_selectors.campaign_filter_words(filters)
     if request.method == "POST":
         form = CampaignForm(request.POST, filters=filters)
         if form.is_valid() and not filter_error:
             try:
-                campaign = service.campaign_create(
+                campaign = campaign_services.campaign_create(
                     by=request.user,
                     name=form.cleaned_data["name"],
                     filters=form.filters(),
@@ -103,7 +109,9 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
             initial=CampaignForm.defaults(user=request.user, name=name[:120]), filters=filters
         )
     count, capped = (
-        service.campaign_match_count(user=request.user, filters=filters) if filters else (0, False)
+        campaign_selectors.campaign_match_count(user=request.user, filters=filters)
+        if filters
+        else (0, False)
     )
     return render(
         request,
@@ -120,7 +128,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 def _campaign_of(request: HttpRequest, pk: int) -> Campaign:
     return get_object_or_404(
-        service.campaign_list(user=request.user, filters={}).select_related(
+        campaign_selectors.campaign_list(user=request.user, filters={}).select_related(
             "created_by", "approved_by"
         ),
         pk=pk,
@@ -131,8 +139,8 @@ def _campaign_of(request: HttpRequest, pk: int) -> Campaign:
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A campaign: its status, segment, plan and offer, progress, and the control group."""
     campaign = _campaign_of(request, pk)
-    progress = service.campaign_progress(campaign)
-    code, verdict, reason = service.campaign_verdict(progress)
+    progress = campaign_results.campaign_progress(campaign)
+    code, verdict, reason = campaign_results.campaign_verdict(progress)
     comparison = [
         {"months": months, **progress[f"{months}m"]}
         for months in HORIZONS
@@ -149,7 +157,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "campaign": campaign,
             "badge": STATUS_BADGES[campaign.status],
-            "words": service.campaign_filter_words(campaign.filters),
+            "words": campaign_selectors.campaign_filter_words(campaign.filters),
             "progress": progress,
             "comparison": comparison,
             "verdict": verdict,
@@ -170,9 +178,9 @@ def campaign_approve(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign_of(request, pk)
     decision = request.POST.get("decision", "approve")
     actions = {
-        "approve": service.campaign_launch_request,
-        "reject": service.campaign_reject,
-        "close": service.campaign_close,
+        "approve": campaign_services.campaign_launch_request,
+        "reject": campaign_services.campaign_reject,
+        "close": campaign_services.campaign_close,
     }
     if decision not in actions:
         messages.error(request, _("Unknown decision."))

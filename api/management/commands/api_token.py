@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from api.models import ApiToken
-from api.services import api_token_create, api_token_revoke
+from api.tokens import api_token_create, api_token_revoke
 
 
 class Command(BaseCommand):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
-from tqdm import tqdm
 
 from customers.models import Customer
-from demo.work import demo_work_seed
+from demo.work import MonthWorked, demo_work_seed
 from winback.models import Round
 
 
@@ -38,15 +36,11 @@ class Command(BaseCommand):
             self.stdout.write(_("Follow-up rounds already exist; leaving them as they are."))
             return
         started = time.perf_counter()
-        with tqdm(total=options["months"], disable=not sys.stderr.isatty(), leave=False) as bar:
-
-            def progress(month: str) -> None:
-                bar.set_description_str(month)
-                bar.update(1)
-
-            report = demo_work_seed(
-                months=options["months"], seed=options["seed"], progress=progress
-            )
+        report = demo_work_seed(
+            months=options["months"],
+            seed=options["seed"],
+            progress=self._print_month if options["verbosity"] > 0 else None,
+        )
         self.stdout.write(
             _(
                 "%(rounds)s rounds, %(closed)s tasks worked, %(back)s customers came back, "
@@ -60,3 +54,21 @@ class Command(BaseCommand):
                 "seconds": time.perf_counter() - started,
             }
         )
+
+    def _print_month(self, month: MonthWorked) -> None:
+        """One line as each month is done, so the minutes the seeding takes are visible."""
+        self.stdout.write(
+            _(
+                "%(month)s: %(due)s tasks due, %(worked)s worked, %(back)s came back "
+                "(%(seconds).0f s)"
+            )
+            % {
+                "month": f"{month.month:%Y-%m}",
+                "due": f"{month.tasks_due:,}",
+                "worked": f"{month.tasks_worked:,}",
+                "back": f"{month.came_back:,}",
+                "seconds": month.seconds,
+            }
+        )
+        # Written as it happens even when stdout is a pipe (make's output piped to a log).
+        self.stdout.flush()
