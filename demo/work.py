@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from contacts.models import ContactLog, ContactOutcome
+from core.local_time import local_moment
 from core.months import add_months, month_start
 from segmentation.models import RunKind, ScoringRun
 from segmentation.services import scoring_run_execute
@@ -232,7 +233,7 @@ def todays_work_ensure(*, today: dt.date, now: dt.datetime) -> int:
         ):
             window_starts = timezone.localtime(task.due_at).time()
             task.due_on = today
-            task.due_at = timezone.make_aware(dt.datetime.combine(today, window_starts))
+            task.due_at = local_moment(today, window_starts)
             task.expires_on = max(task.expires_on, today)
             task.updated_at = now
             moved.append(task)
@@ -242,7 +243,7 @@ def todays_work_ensure(*, today: dt.date, now: dt.datetime) -> int:
 
 def _at(day: dt.date, hour: int, now: dt.datetime) -> dt.datetime:
     """``hour`` o'clock on ``day`` (local), never later than now."""
-    return min(timezone.make_aware(dt.datetime.combine(day, dt.time(hour))), now)
+    return min(local_moment(day, dt.time(hour)), now)
 
 
 def _work(
@@ -253,7 +254,7 @@ def _work(
     day; a task not worked on its day is left to expire."""
     day = round_.starts_on
     while day < end:
-        day_start = timezone.make_aware(dt.datetime.combine(day, dt.time()))
+        day_start = local_moment(day)
         day_end = min(day_start + dt.timedelta(days=1), now)
         seen: set[int] = set()
         while day_start < day_end:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role, user_roles
+from core.local_time import local_moment
 from customers.filters import IdFilter, filter_apply
 from customers.masking import mask_value
 from customers.models import Character, DataAccessAction, DataAccessLog
@@ -131,7 +132,7 @@ def export_totals_today(*, user: Any, today: dt.date | None = None) -> list[Expo
     if not _is_manager(user):
         return []
     today = today or timezone.localdate()
-    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    start = local_moment(today)
     end = start + dt.timedelta(days=1)
     rows = (
         DataAccessLog.objects.filter(action=DataAccessAction.EXPORT, at__gte=start, at__lt=end)

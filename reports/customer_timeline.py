@@ -9,7 +9,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts.models import (
@@ -22,6 +21,7 @@ from contacts.models import (
     ContactType,
     SatisfactionSurvey,
 )
+from core.local_time import local_moment
 from customers.models import Customer, ValueEvent, ValueLayer
 from reports.customer_labels import advisor_name
 from vehicles.models import ServiceOrder
@@ -44,11 +44,6 @@ class TimelineEvent:
     badge: str = ""
 
 
-def _at(day: dt.date) -> dt.datetime:
-    """A date as the start of that day in Beijing, to order it among timed events."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def customer_timeline(customer: Customer) -> list[TimelineEvent]:
     """The latest events of every kind, merged newest first: five indexed reads of at most
     :data:`TIMELINE_LIMIT` rows each."""
@@ -63,7 +58,7 @@ def customer_timeline(customer: Customer) -> list[TimelineEvent]:
     for order in orders:
         events.append(
             TimelineEvent(
-                at=_at(order.opened_on),
+                at=local_moment(order.opened_on),
                 day_only=True,
                 kind=_("Service visit"),
                 title=order.vehicle.plate or order.vehicle.vin,
@@ -116,7 +111,7 @@ def customer_timeline(customer: Customer) -> list[TimelineEvent]:
     for survey in surveys:
         events.append(
             TimelineEvent(
-                at=_at(survey.surveyed_on),
+                at=local_moment(survey.surveyed_on),
                 day_only=True,
                 kind=_("Survey"),
                 title=_("Overall %(score)s / 10") % {"score": survey.overall},
@@ -141,7 +136,7 @@ def customer_timeline(customer: Customer) -> list[TimelineEvent]:
     for event in value_events:
         events.append(
             TimelineEvent(
-                at=_at(event.occurred_on),
+                at=local_moment(event.occurred_on),
                 day_only=True,
                 kind=_("Value event"),
                 title=str(layers.get(event.layer, "")),

@@ -19,6 +19,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.roles import sees_all_customers
+from core.local_time import local_moment
 from core.months import add_months
 from customers.bulk import interpreted
 from segmentation.models import RunKind
@@ -127,7 +128,7 @@ def dashboard_figures_refresh(*, today: dt.date | None = None) -> None:
 
 
 def _advisor_work(tasks: QuerySet, today: dt.date) -> dict[str, Any]:
-    start_of_today = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    start_of_today = local_moment(today)
     # The open tasks' partial index holds (assignee, priority, due_at): an index-only count.
     open_rows = (
         tasks.filter(status=TaskStatus.OPEN)

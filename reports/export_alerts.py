@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.local_time import local_moment
 from customers.models import DataAccessAction, DataAccessLog
 from winback.staff import managers_of
 
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 def exported_rows_today(*, user_id: int, now: dt.datetime | None = None) -> int:
     """Rows ``user_id`` exported today (Beijing), from the access log's (user, at) index."""
     today = timezone.localdate(now)
-    start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    start = local_moment(today)
     total = DataAccessLog.objects.filter(
         user_id=user_id,
         action=DataAccessAction.EXPORT,

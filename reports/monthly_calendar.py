@@ -24,11 +24,6 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
     return month, add_months(month, 1)
 
 
-def month_moment(day: dt.date) -> dt.datetime:
-    """Midnight of ``day`` in the dealership's time zone."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def report_months(*, today: dt.date | None = None) -> list[dt.date]:
     """Months with results, newest first: months in which a round's work started, up to the
     current month."""

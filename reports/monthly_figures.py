@@ -49,6 +49,7 @@ from django.utils import timezone
 
 from accounts.roles import ROLES_SEEING_ALL, sees_all_customers
 from contacts.models import ContactChannel, ContactLog
+from core.local_time import local_moment
 from core.months import add_months, month_start
 from customers.bulk import interpreted
 from customers.models import visible_customers_q
@@ -57,7 +58,6 @@ from reports.monthly_calendar import (
     REPORT_SECONDS,
     WINDOW_MONTHS,
     month_bounds,
-    month_moment,
     report_months,
 )
 from reports.monthly_recovered import recovered_figures
@@ -192,8 +192,8 @@ def _effort(user: Any, month: dt.date) -> list[ChannelEffort]:
     rows = (
         ContactLog.objects.filter(
             visible_customers_q(user),
-            contacted_at__gte=month_moment(start),
-            contacted_at__lt=month_moment(end),
+            contacted_at__gte=local_moment(start),
+            contacted_at__lt=local_moment(end),
         )
         .values("channel")
         # COUNT(*): the (contacted_at, channel) index answers it alone.

@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from accounts.roles import sees_all_customers
 from contacts.models import ContactLog
+from core.local_time import local_moment
 from core.months import add_months, month_start
 from customers.models import visible_customers_q
-from reports.monthly_calendar import FINAL_REPORT_SECONDS, WINDOW_MONTHS, month_moment
+from reports.monthly_calendar import FINAL_REPORT_SECONDS, WINDOW_MONTHS
 from segmentation.summaries import run_summaries, status_changes
 from winback.models import Round, Target, TargetGroup
 
@@ -91,8 +92,8 @@ def monthly_trend(user: Any, month: dt.date) -> list[TrendRow]:
         timezone.localtime(row["m"]).date(): row["n"]
         for row in ContactLog.objects.filter(
             visible_customers_q(user),
-            contacted_at__gte=month_moment(first),
-            contacted_at__lt=month_moment(end),
+            contacted_at__gte=local_moment(first),
+            contacted_at__lt=local_moment(end),
         )
         .annotate(m=TruncMonth("contacted_at"))
         .values("m")

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
+from core.local_time import local_moment
 from customers.bulk import read_frame, read_frames, write_frame
 from segmentation.models import RfmSegment, Status
 from segmentation.scoring_settings import CHURN_INDICATORS
@@ -133,7 +133,7 @@ ANSWERED_LOOKBACK_DAYS = 730
 
 def _day_start(day: dt.date) -> dt.datetime:
     """Midnight at the start of ``day``, Beijing time (aware)."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+    return local_moment(day)
 
 
 def _db_time(value: dt.datetime) -> object:

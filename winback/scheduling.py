@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contacts.models import ContactLog, ContactOutcome
+from core.local_time import local_moment
 from customers.models import ChannelOptOut, ContactPreference, Customer
 from winback import planning
 from winback.models import Task, TaskStatus
@@ -89,7 +90,7 @@ def cap_free_day(
     """``day``, or the first later day on which one more contact keeps the customer within
     the cap (contacts logged in the rolling window plus their open tasks)."""
     window = dt.timedelta(days=settings.contact_cap_days)
-    since = timezone.make_aware(dt.datetime.combine(day, dt.time())) - window
+    since = local_moment(day) - window
     logged = sorted(
         ContactLog.objects.filter(customer=customer, contacted_at__gte=min(since, now - window))
         .filter(contacted_at__lte=now)
@@ -102,7 +103,7 @@ def cap_free_day(
         return day + window
     candidate = day
     while True:
-        start = timezone.make_aware(dt.datetime.combine(candidate, dt.time())) - window
+        start = local_moment(candidate) - window
         in_window = [t for t in logged if t >= start]
         if len(in_window) < room:
             return candidate
@@ -123,7 +124,7 @@ def due_for(
         return due_on, "", at
     windows = preference.time_windows if preference else []
     window = windows[0] if windows else settings.default_window
-    due_at = timezone.make_aware(dt.datetime.combine(due_on, dt.time(WINDOW_START_HOURS[window])))
+    due_at = local_moment(due_on, dt.time(WINDOW_START_HOURS[window]))
     return due_on, window, due_at
 
 
