@@ -127,9 +127,9 @@ def demo_work_seed(
 ) -> WorkReport:
     """Score the last ``months`` months and work each month's round, oldest first; then run
     today's early warning, its round and the morning job, seed a running and a draft
-    campaign, and give every advisor and marketing user work due today. Months already scored keep their runs.
-
-    ``progress`` is called with each month's figures as soon as that month is worked."""
+    campaign, and give every advisor and marketing user work due today. Months already
+    scored keep their runs. ``progress`` is called with each month's figures as soon as that
+    month is worked."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     rng = np.random.default_rng(seed)
