@@ -66,7 +66,7 @@ def celery_worker(also: tuple[str, ...] = ()) -> Iterator[str]:
 
 def _wait_until_ready(worker: subprocess.Popen, seconds: float = 90.0) -> None:
     """Wait for the worker to answer a ping, so a test's first task meets a running worker."""
-    from dealercrm.celery import app
+    from celery import current_app as app
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

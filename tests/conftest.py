@@ -57,7 +57,7 @@ def superuser(db):
 def eager_tasks():
     """Celery tasks run in-process, as without a broker, also on the Redis pass (for pages
     whose request enqueues work that the test then reads)."""
-    from dealercrm.celery import app as celery_app
+    from celery import current_app as celery_app
 
     was = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True

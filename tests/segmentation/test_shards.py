@@ -12,11 +12,11 @@ from io import StringIO
 import numpy as np
 import pandas as pd
 import pytest
+from celery import current_app as celery_app
 from django.core.management import CommandError, call_command
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dealercrm.celery import app as celery_app
 from segmentation import services
 from segmentation.models import CustomerScore, RunStatus, ScoringRun
 from segmentation.rank_scores import rank_edges, step_scores, value_counts

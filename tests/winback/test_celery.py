@@ -9,10 +9,10 @@ import time
 from io import StringIO
 
 import pytest
+from celery import current_app as celery_app
 from django.conf import settings
 from django.core.management import call_command
 
-from dealercrm.celery import app as celery_app
 from segmentation.models import RunStatus, ScoringRun
 from segmentation.tasks import score_month
 from tests.celery_worker import celery_worker, needs_real_worker
