@@ -232,6 +232,12 @@ def _counted(rows: Iterable[list[Any]], export: ReportExport) -> Iterator[list[A
         yield row
 
 
+def _target_headers() -> list[str]:
+    """The columns both customer sheets open with: who the target is and why it was chosen
+    (a function, so the headers are in the language of the export's request)."""
+    return [_("Customer no."), _("Customer"), _("Mobile"), _("Kind"), _("Group")]
+
+
 def _recovered_sheet(user: Any, report: MonthlyReport, export: ReportExport) -> Sheet:
     targets = recovered_targets(user=user, month=report.month)
     _rows, cut = _capped(targets, MAX_EXPORT_ROWS)
@@ -268,11 +274,7 @@ def _recovered_sheet(user: Any, report: MonthlyReport, export: ReportExport) -> 
     return Sheet(
         title=_("Recovered customers"),
         headers=[
-            _("Customer no."),
-            _("Customer"),
-            _("Mobile"),
-            _("Kind"),
-            _("Group"),
+            *_target_headers(),
             _("Churn status when chosen"),
             _("First contact"),
             _("Spent this month"),
@@ -328,11 +330,7 @@ def _targets_sheet(user: Any, report: MonthlyReport, export: ReportExport) -> Sh
     return Sheet(
         title=_("Targets of the month"),
         headers=[
-            _("Customer no."),
-            _("Customer"),
-            _("Mobile"),
-            _("Kind"),
-            _("Group"),
+            *_target_headers(),
             _("Plan status"),
             _("Churn status when chosen"),
             _("Churn reason"),
